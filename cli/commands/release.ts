@@ -1,0 +1,54 @@
+import { defineCommand } from "citty";
+import { HarmonyError } from "../../capabilities/index.ts";
+import { buildPipeline } from "../../scores/pipeline.ts";
+import { runChecked } from "../../scores/runner.ts";
+import { CAPABILITY_NAMES } from "../../scores/score.ts";
+import { createTopology } from "../../topologies/create.ts";
+import { effectiveConfig } from "../../topologies/defaults.ts";
+import { releasePreparation, smokeRunner } from "../../topologies/work.ts";
+import { Output } from "../output.ts";
+import { planLines, planView } from "../plan-view.ts";
+import { printRun, runDocument } from "../run-report.ts";
+import { resolveRelease } from "../resolve-release.ts";
+import { workContext } from "../signals.ts";
+import { globalArgs, manifestPath, tagArgs } from "./_shared.ts";
+import { pipelineOptions, untilArg } from "./release-args.ts";
+
+export default defineCommand({
+  meta: { name: "release", description: "Build, publish, deploy and smoke-test the app a tag names" },
+  args: {
+    ...globalArgs,
+    ...tagArgs,
+    ...untilArg,
+    promote: { type: "boolean", description: "Deploy an already published release to production (no rebuild)" },
+    "dry-run": { type: "boolean", description: "Print the plan and stop" },
+  },
+  run: async ({ args }) => {
+    const out = new Output({ json: args.json === true, debug: args.debug === true });
+    const options = pipelineOptions(args);
+    const { manifest, tag, topology } = resolveRelease({ manifest: manifestPath(args.manifest), fromTag: args["from-tag"], topology: args.topology });
+    const plan = planView(manifest, tag, topology, options);
+    if (args["dry-run"]) {
+      if (out.json) out.document({ plan, dryRun: true });
+      else for (const line of planLines(plan)) out.text(line);
+      return;
+    }
+    const app = manifest.apps.find((a) => a.name === tag.app)!;
+    const config = effectiveConfig(topology.name, manifest.topologies[topology.name]);
+    const needs = [...new Set(plan.steps.flatMap((s) => s.needs))].sort((a, b) => CAPABILITY_NAMES.indexOf(a) - CAPABILITY_NAMES.indexOf(b));
+    const live = createTopology(topology.name, config, { projectDir: manifest.dir, env: process.env }, needs);
+    const scores = buildPipeline(
+      { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(manifest.dir), smoke: smokeRunner() },
+      options,
+    );
+    const work = workContext(out.reporter());
+    const result = await runChecked(live, scores, work, printRun(out));
+    if (out.json) out.document(runDocument(plan, result));
+    if (result.status === "failed") {
+      const last = result.steps.at(-1);
+      throw new HarmonyError("failed", `${tag.tag}: ${last?.name ?? "pipeline"} failed: ${last?.outcome.summary ?? "unknown"}`);
+    }
+    if (!out.json) out.success(`${tag.tag} released through ${plan.targets.map((t) => t.name).join(" and ")}`);
+  },
+});
+

@@ -1,0 +1,40 @@
+/**
+ * DeployScore: install or upgrade the published chart on one target, with the image pinned by
+ * digest. A failed deploy rolls the target back to its previous release and reports failure.
+ */
+import { imageName, type ClusterTarget, type ReleaseState } from "../capabilities/index.ts";
+import type { AppSpec } from "./app-spec.ts";
+import { requirePublished, type PipelineState } from "./pipeline-state.ts";
+import type { Score } from "./score.ts";
+
+export function imageValues(state: PipelineState, step: string): Record<string, unknown> {
+  const { image } = requirePublished(state, step);
+  return { image: { repository: imageName(image.ref), tag: image.ref.tag ?? "", digest: image.ref.digest } };
+}
+
+export function deployScore(
+  app: AppSpec,
+  version: string,
+  target: ClusterTarget,
+  state: PipelineState,
+): Score<"continuousDelivery", ReleaseState> {
+  const name = `deploy ${target.name}`;
+  return {
+    name,
+    needs: ["continuousDelivery"],
+    run: async (caps, work) => {
+      const { chart } = requirePublished(state, name);
+      const values = { ...(app.values[target.name] ?? {}), ...imageValues(state, name) };
+      try {
+        const release = await caps.continuousDelivery.deploy({ app: app.name, version, target, chart, values }, work);
+        return { status: "succeeded", summary: `${target.releaseName} revision ${release.revision} in ${target.namespace}`, detail: release };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (work.signal.aborted) throw error;
+        const back = await caps.continuousDelivery.rollback(target, work);
+        const after = back === undefined ? "no previous release to roll back to" : `rolled back to revision ${back.revision}`;
+        return { status: "failed", summary: `${reason}; ${after}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Topology settings as harmony.yaml declares them: per capability, which adapter provides it and
+ * with what settings. Secrets are never values here, only the names of environment variables.
+ */
+import * as v from "valibot";
+
+const nonEmpty = v.pipe(v.string(), v.nonEmpty("must not be empty"));
+const seconds = v.pipe(v.number(), v.minValue(1), v.maxValue(3600));
+
+const registrySettings = {
+  url: nonEmpty,
+  insecure: v.optional(v.boolean()),
+  caFile: v.optional(nonEmpty),
+  username: v.optional(nonEmpty),
+  /** Name of the environment variable holding the password or token: never the secret itself. */
+  passwordEnv: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))),
+};
+
+const containerBuilderConfig = v.variant("adapter", [
+  v.strictObject({ adapter: v.literal("docker"), cacheFromRegistry: v.optional(v.boolean()) }),
+  v.strictObject({ adapter: v.literal("buildkit"), host: nonEmpty }),
+  v.strictObject({ adapter: v.literal("k3d"), cluster: nonEmpty }),
+  v.strictObject({ adapter: v.literal("buildah") }),
+  v.strictObject({ adapter: v.literal("daemonless") }),
+]);
+
+const ociRegistryConfig = v.variant("adapter", [
+  v.strictObject({ adapter: v.literal("registry"), ...registrySettings }),
+  v.strictObject({ adapter: v.literal("harbor"), ...registrySettings, project: nonEmpty }),
+  v.strictObject({ adapter: v.literal("oci-layout"), path: nonEmpty }),
+  v.strictObject({ adapter: v.literal("noop") }),
+]);
+
+const helmRegistryConfig = v.variant("adapter", [
+  v.strictObject({ adapter: v.literal("registry"), ...registrySettings }),
+  v.strictObject({ adapter: v.literal("harbor"), ...registrySettings, project: nonEmpty }),
+  v.strictObject({ adapter: v.literal("directory"), path: nonEmpty }),
+]);
+
+const continuousDeliveryConfig = v.variant("adapter", [
+  v.strictObject({ adapter: v.literal("helm"), helmVersion: v.optional(v.picklist([3, 4])), timeoutSeconds: v.optional(seconds) }),
+  v.strictObject({ adapter: v.literal("argocd"), namespace: v.optional(nonEmpty, "argocd"), project: v.optional(nonEmpty, "default"), timeoutSeconds: v.optional(seconds) }),
+  v.strictObject({ adapter: v.literal("gitops"), path: nonEmpty, commit: v.optional(v.boolean(), false) }),
+]);
+
+export const topologySchema = v.strictObject({
+  containerBuilder: v.optional(containerBuilderConfig),
+  ociRegistry: v.optional(ociRegistryConfig),
+  helmRegistry: v.optional(helmRegistryConfig),
+  continuousDelivery: v.optional(continuousDeliveryConfig),
+});
+
+export type TopologyConfig = v.InferOutput<typeof topologySchema>;
+export type ContainerBuilderConfig = NonNullable<TopologyConfig["containerBuilder"]>;
+export type OciRegistryConfig = NonNullable<TopologyConfig["ociRegistry"]>;
+export type HelmRegistryConfig = NonNullable<TopologyConfig["helmRegistry"]>;
+export type ContinuousDeliveryConfig = NonNullable<TopologyConfig["continuousDelivery"]>;
+export const TOPOLOGY_NAMES = ["local", "ci", "production"] as const;
+export type TopologyName = (typeof TOPOLOGY_NAMES)[number];

@@ -1,0 +1,48 @@
+/**
+ * The pieces of a release that are not capabilities but still touch the outside world or the disk:
+ * preparing build requests, packaging charts, running smoke checks.
+ */
+import { HarmonyError, parseImageRef, type BuildContext } from "../capabilities/index.ts";
+import type { AppSpec } from "../scores/app-spec.ts";
+import type { ReleasePreparation } from "../scores/release.ts";
+import type { SmokeRunner } from "../scores/smoke.ts";
+import { runHttpCheck } from "./smoke/http-check.ts";
+
+function labelsFor(app: AppSpec, version: string): Record<string, string> {
+  return {
+    "org.opencontainers.image.title": app.name,
+    "org.opencontainers.image.version": version,
+  };
+}
+
+export function buildContextFor(app: AppSpec, version: string): BuildContext {
+  const labels = labelsFor(app, version);
+  switch (app.image.kind) {
+    case "dockerfile": {
+      const d = app.image;
+      return { kind: "dockerfile", app: app.name, contextDir: d.context, dockerfile: d.dockerfile, buildArgs: d.buildArgs, ...(d.target === undefined ? {} : { target: d.target }), platforms: d.platforms, labels };
+    }
+    case "files":
+      return { kind: "files", app: app.name, base: parseImageRef(app.image.base), layers: app.image.files, config: app.image.config, labels };
+    case "buildable":
+      throw new HarmonyError("config", `${app.name}: buildable generator "${app.image.generator.kind}" is not available in this build`);
+  }
+}
+
+export function releasePreparation(_projectDir: string): ReleasePreparation {
+  return {
+    buildContext: async (app, version) => buildContextFor(app, version),
+    packageChart: async (app) => {
+      throw new HarmonyError("config", `${app.name}: chart packaging is not available in this build`);
+    },
+  };
+}
+
+export function smokeRunner(): SmokeRunner {
+  return {
+    run: async (check, context, work) => {
+      if (check.type === "http") return runHttpCheck(check, context, work);
+      return { check: check.type, status: "skipped", evidence: `${check.type} checks are not available in this build` };
+    },
+  };
+}

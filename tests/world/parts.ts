@@ -80,8 +80,12 @@ export function ensure(part: Part): void {
 
 /** Runs a part's start-up; any failure becomes a WorldError carrying the tail of its logs. */
 export async function starting<T>(part: string, logs: string[], start: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
   try {
-    return await start();
+    const started = await start();
+    // one line per part and run: CI logs then show what the world cost
+    console.error(`[world] ${part} ready in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    return started;
   } catch (e) {
     if (e instanceof WorldError) throw e;
     const msg = e instanceof Error ? e.message : String(e);

@@ -8,7 +8,9 @@ import { effectiveConfig } from "../../topologies/defaults.ts";
 import { releasePreparation, smokeRunner } from "../../topologies/work.ts";
 import { Output } from "../output.ts";
 import { planLines, planView } from "../plan-view.ts";
-import { printRun, runDocument } from "../run-report.ts";
+import { writeReports } from "../report/write.ts";
+import { printRun } from "../report/steps.ts";
+import { runDocument } from "../report/document.ts";
 import { resolveRelease } from "../resolve-release.ts";
 import { workContext } from "../signals.ts";
 import { globalArgs, manifestPath, tagArgs } from "./_shared.ts";
@@ -22,6 +24,7 @@ export default defineCommand({
     ...untilArg,
     promote: { type: "boolean", description: "Deploy an already published release to production (no rebuild)" },
     "dry-run": { type: "boolean", description: "Print the plan and stop" },
+    report: { type: "string", description: "Also write the JSON report to FILE", valueHint: "FILE" },
   },
   run: async ({ args }) => {
     const out = new Output({ json: args.json === true, debug: args.debug === true });
@@ -43,7 +46,9 @@ export default defineCommand({
     );
     const work = workContext(out.reporter());
     const result = await runChecked(live, scores, work, printRun(out));
-    if (out.json) out.document(runDocument(plan, result));
+    const doc = runDocument(plan, result);
+    if (out.json) out.document(doc);
+    await writeReports(doc, { reportFile: args.report, env: process.env, reporter: work.reporter });
     if (result.status === "failed") {
       const last = result.steps.at(-1);
       throw new HarmonyError("failed", `${tag.tag}: ${last?.name ?? "pipeline"} failed: ${last?.outcome.summary ?? "unknown"}`);

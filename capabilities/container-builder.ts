@@ -1,3 +1,4 @@
+import type { Preflight } from "./preflight.ts";
 import type { ImageRef } from "./image-ref.ts";
 import type { WorkContext } from "./work-context.ts";
 
@@ -47,7 +48,7 @@ export type ImageArtifact =
   | { readonly kind: "oci-layout"; readonly path: string; readonly digest: string }
   | { readonly kind: "registry"; readonly ref: ImageRef; readonly digest: string };
 
-export interface ContainerBuilder {
+export interface ContainerBuilder extends Preflight {
   /** Adapter name, for plans and reports (`docker`, `buildah`, `daemonless`…). */
   readonly adapter: string;
   build(request: BuildContext, work: WorkContext): Promise<ImageArtifact>;

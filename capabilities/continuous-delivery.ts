@@ -1,3 +1,4 @@
+import type { Preflight } from "./preflight.ts";
 import type { PublishedChart } from "./helm-registry.ts";
 import type { WorkContext } from "./work-context.ts";
 
@@ -36,7 +37,7 @@ export interface ReleaseState {
   readonly status: ReleaseStatus;
 }
 
-export interface ContinuousDelivery {
+export interface ContinuousDelivery extends Preflight {
   readonly adapter: string;
   deploy(request: DeployRequest, work: WorkContext): Promise<ReleaseState>;
   /** The release as it is now, or undefined when it was never installed. */

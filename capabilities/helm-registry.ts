@@ -1,3 +1,4 @@
+import type { Preflight } from "./preflight.ts";
 import type { WorkContext } from "./work-context.ts";
 
 /** A packaged chart on disk, as `helm package` would leave it. */
@@ -15,7 +16,7 @@ export interface PublishedChart {
   readonly digest: string;
 }
 
-export interface HelmRegistry {
+export interface HelmRegistry extends Preflight {
   readonly adapter: string;
   push(chart: ChartPackage, work: WorkContext): Promise<PublishedChart>;
   /** The published chart of that name and version, or undefined when absent. */

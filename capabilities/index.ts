@@ -5,3 +5,4 @@ export * from "./container-builder.ts";
 export * from "./oci-registry.ts";
 export * from "./helm-registry.ts";
 export * from "./continuous-delivery.ts";
+export * from "./preflight.ts";

@@ -1,3 +1,4 @@
+import type { Preflight } from "./preflight.ts";
 import type { ImageArtifact } from "./container-builder.ts";
 import type { ImageRef } from "./image-ref.ts";
 import type { WorkContext } from "./work-context.ts";
@@ -7,7 +8,7 @@ export interface PublishedImage {
   readonly ref: ImageRef & { readonly digest: string };
 }
 
-export interface OciRegistry {
+export interface OciRegistry extends Preflight {
   readonly adapter: string;
   /** The repository an app's image is published to (no tag, no digest). */
   repositoryFor(app: string): ImageRef;

@@ -5,6 +5,7 @@ import { runChecked } from "../../scores/runner.ts";
 import { CAPABILITY_NAMES } from "../../scores/score.ts";
 import { createTopology } from "../../topologies/create.ts";
 import { effectiveConfig } from "../../topologies/defaults.ts";
+import { runPreflight } from "../../topologies/preflight.ts";
 import { releasePreparation, smokeRunner } from "../../topologies/work.ts";
 import { Output } from "../output.ts";
 import { planLines, planView } from "../plan-view.ts";
@@ -40,11 +41,17 @@ export default defineCommand({
     const config = effectiveConfig(topology.name, manifest.topologies[topology.name]);
     const needs = [...new Set(plan.steps.flatMap((s) => s.needs))].sort((a, b) => CAPABILITY_NAMES.indexOf(a) - CAPABILITY_NAMES.indexOf(b));
     const live = createTopology(topology.name, config, { projectDir: manifest.dir, env: process.env }, needs);
+    const work = workContext(out.reporter());
+    const problems = (await runPreflight(live, work)).flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`));
+    if (problems.length > 0) {
+      throw new HarmonyError("config", `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} before any build:\n  ${problems.join("\n  ")}`, {
+        hint: "`harmony doctor` runs these checks on their own",
+      });
+    }
     const scores = buildPipeline(
       { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(manifest.dir), smoke: smokeRunner() },
       options,
     );
-    const work = workContext(out.reporter());
     const result = await runChecked(live, scores, work, printRun(out));
     const doc = runDocument(plan, result);
     if (out.json) out.document(doc);

@@ -24,6 +24,11 @@ export function deployScore(
     needs: ["continuousDelivery"],
     run: async (caps, work) => {
       const { chart } = requirePublished(state, name);
+      // Resume: the release already runs this version, healthy — nothing to do.
+      const current = await caps.continuousDelivery.current(target, work);
+      if (current?.status === "deployed" && current.chartVersion === chart.version) {
+        return { status: "succeeded", summary: `already deployed: ${target.releaseName} revision ${current.revision} runs ${chart.version}`, detail: current };
+      }
       const values = { ...(app.values[target.name] ?? {}), ...imageValues(state, name) };
       try {
         const release = await caps.continuousDelivery.deploy({ app: app.name, version, target, chart, values }, work);

@@ -38,7 +38,7 @@ export function buildPipeline(inputs: PipelineInputs, options: PipelineOptions):
   const scores: Score<CapabilityName>[] = [
     options.promote
       ? verifyPublishedScore(app, version, inputs.chartName, state)
-      : releaseScore(app, version, inputs.prep, state),
+      : releaseScore(app, version, inputs.chartName, inputs.prep, state),
   ];
   for (const name of pipelineTargets(options)) {
     const spec = targets[name];

@@ -14,7 +14,7 @@ import {
 } from "../capabilities/index.ts";
 import type { AppSpec } from "./app-spec.ts";
 import type { PipelineState, Published } from "./pipeline-state.ts";
-import type { Score } from "./score.ts";
+import type { Capabilities, Score } from "./score.ts";
 
 export interface ReleasePreparation {
   buildContext(app: AppSpec, version: string, work: WorkContext): Promise<BuildContext>;
@@ -26,6 +26,7 @@ export type ReleaseNeeds = "containerBuilder" | "ociRegistry" | "helmRegistry";
 export function releaseScore(
   app: AppSpec,
   version: string,
+  chartName: string,
   prep: ReleasePreparation,
   state: PipelineState,
 ): Score<ReleaseNeeds, Published> {
@@ -33,6 +34,12 @@ export function releaseScore(
     name: "release",
     needs: ["containerBuilder", "ociRegistry", "helmRegistry"],
     run: async (caps, work) => {
+      // Resume: a re-run of the same tag finds its artifacts already published and verifies them by digest.
+      const existing = await findPublished(caps, app, version, chartName, work);
+      if (existing !== undefined) {
+        state.published = existing;
+        return { status: "succeeded", summary: `already published: ${formatImageRef(existing.image.ref)}; chart ${existing.chart.version}`, detail: existing };
+      }
       const request = await prep.buildContext(app, version, work);
       const artifact = await caps.containerBuilder.build(request, work);
       const target = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
@@ -49,6 +56,21 @@ export function releaseScore(
   };
 }
 
+async function findPublished(
+  caps: Pick<Capabilities, "ociRegistry" | "helmRegistry">,
+  app: AppSpec,
+  version: string,
+  chartName: string,
+  work: WorkContext,
+): Promise<Published | undefined> {
+  const ref = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
+  const digest = await caps.ociRegistry.resolve(ref, work);
+  if (digest === undefined) return undefined;
+  const chart = await caps.helmRegistry.resolve(chartName, version, work);
+  if (chart === undefined) return undefined;
+  return { image: { ref: { ...ref, digest } }, chart };
+}
+
 /** For --promote: the artifacts must already be published; verified by digest, never rebuilt. */
 export function verifyPublishedScore(
   app: AppSpec,
@@ -60,13 +82,12 @@ export function verifyPublishedScore(
     name: "verify-published",
     needs: ["ociRegistry", "helmRegistry"],
     run: async (caps, work) => {
-      const ref = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
-      const digest = await caps.ociRegistry.resolve(ref, work);
-      if (digest === undefined) return { status: "failed", summary: `image ${formatImageRef(ref)} is not in the registry: release it first` };
-      const chart = await caps.helmRegistry.resolve(chartName, version, work);
-      if (chart === undefined) return { status: "failed", summary: `chart ${chartName} ${version} is not published: release it first` };
-      state.published = { image: { ref: { ...ref, digest } }, chart };
-      return { status: "succeeded", summary: `found ${formatImageRef(state.published.image.ref)}`, detail: state.published };
+      const found = await findPublished(caps, app, version, chartName, work);
+      if (found === undefined) {
+        return { status: "failed", summary: `${app.name} ${version} is not fully published (image and chart): release it first, e.g. with --until staging` };
+      }
+      state.published = found;
+      return { status: "succeeded", summary: `found ${formatImageRef(found.image.ref)}; chart ${found.chart.version}`, detail: found };
     },
   };
 }

@@ -18,6 +18,12 @@ export interface DockerfileBuild {
   readonly platforms: readonly string[];
   /** OCI annotations/labels stamped on the image (source, revision, version, created). */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Images in the registry whose layers a builder may reuse (CI: the previous build of this app),
+   * since an ephemeral runner starts with no local layer cache. Absent or unreachable ones only
+   * cost speed.
+   */
+  readonly cacheFrom?: readonly ImageRef[];
 }
 
 /** Files laid on a base image, the way ko and jib build: no RUN steps, no daemon. */

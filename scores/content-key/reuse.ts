@@ -50,6 +50,8 @@ export type BuildDecision =
       readonly reasons: readonly string[];
       /** Tag the pushed image with this afterwards (recordBuild does). */
       readonly cacheRef: ImageRef;
+      /** The previous build's image, for DockerfileBuild.cacheFrom (layer reuse on a fresh runner). */
+      readonly cacheFrom: readonly ImageRef[];
       readonly message: string;
     };
 
@@ -74,7 +76,8 @@ export async function decideBuild(input: DecideInput, work: WorkContext): Promis
   const reasons = explainChange(previous, input.key);
   const message = `building ${formatImageRef(input.repository)} (key ${short(input.key.key)}): ${reasons.join("; ")}`;
   work.reporter.info(message);
-  return { action: "build", reasons, cacheRef, message };
+  const cacheFrom = previous === undefined ? [] : [withTag(input.repository, cacheTagFor(previous.key))];
+  return { action: "build", reasons, cacheRef, cacheFrom, message };
 }
 
 /** The explanation is a courtesy: an unreadable history must never fail a release. */

@@ -46,7 +46,7 @@ describe("decideBuild and recordBuild", () => {
     const f = fakes();
     const key = keyOf("a", { "src/a.ts": "644:1" });
     const first = await decideBuild({ key, repository: REPO, registry: f.registry, history: f.history }, f.work);
-    expect(first).toMatchObject({ action: "build", reasons: ["no previous build recorded for this image"] });
+    expect(first).toMatchObject({ action: "build", reasons: ["no previous build recorded for this image"], cacheFrom: [] });
     if (first.action !== "build") throw new Error("unreachable");
     expect(formatImageRef(first.cacheRef)).toBe(`127.0.0.1:5000/team/web:cache-${hex("a")}`);
 
@@ -67,7 +67,7 @@ describe("decideBuild and recordBuild", () => {
     await f.history.remember(REPO, before, f.work);
     const after = keyOf("b", { "src/a.ts": "644:2", "src/b.ts": "644:1" });
     const decision = await decideBuild({ key: after, repository: REPO, registry: f.registry, history: f.history }, f.work);
-    expect(decision).toMatchObject({ action: "build", reasons: ["src/a.ts changed"] });
+    expect(decision).toMatchObject({ action: "build", reasons: ["src/a.ts changed"], cacheFrom: [{ ...REPO, tag: `cache-${hex("a")}` }] });
     expect(f.reporter.lines).toContain(`info: building 127.0.0.1:5000/team/web (key ${"b".repeat(12)}): src/a.ts changed`);
   });
 

@@ -11,9 +11,8 @@ function pathOf(issue: BaseIssue<unknown>): PathKey[] {
 function messageOf(issue: BaseIssue<unknown>, path: readonly PathKey[], keyMissing: boolean): string {
   if (issue.type === "strict_object" && issue.expected === "never") return `unknown key ${issue.received}`;
   if (keyMissing) return `missing required key "${String(path.at(-1))}"`;
-  if (issue.message.startsWith("Invalid type: ") || issue.message.startsWith("Invalid key: ")) {
-    return `expected ${issue.expected} but got ${issue.received}`;
-  }
+  // valibot's defaults read "Invalid value: Expected >=1 but received 0"; say it the short way.
+  if (/^Invalid [a-z ]+: /.test(issue.message)) return `expected ${issue.expected} but got ${issue.received}`;
   return issue.message;
 }
 

@@ -61,10 +61,22 @@ export function loadManifest(displayPath: string, cwd = process.cwd()): Manifest
   if (doc.errors.length > 0) {
     fail(displayPath, doc.errors.map((e) => {
       const { line, col } = counter.linePos(e.pos[0]);
-      return { file: displayPath, line, col, path: "(yaml)", message: e.message.split("\n")[0] ?? e.code };
+      const message = e.code === "MULTIPLE_DOCS" ? "holds more than one YAML document (a second '---'); harmony.yaml is one document" : (e.message.split("\n")[0] ?? e.code);
+      return { file: displayPath, line, col, path: "(yaml)", message };
     }));
   }
-  const result = v.safeParse(manifestSchema, doc.toJS({ maxAliasCount: 100 }), { abortEarly: false });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses alias expansion past maxAliasCount ("billion laughs"); report it like any problem.
+    fail(displayPath, [{ file: displayPath, line: 1, col: 1, path: "(yaml)", message: (error as Error).message }]);
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    const what = data === null || data === undefined ? "the document is empty" : `the document is ${Array.isArray(data) ? "a list" : `a ${typeof data}`}`;
+    fail(displayPath, [{ file: displayPath, line: 1, col: 1, path: "(root)", message: `${what}; expected a mapping with "apps:" and "targets:"` }]);
+  }
+  const result = v.safeParse(manifestSchema, data, { abortEarly: false });
   if (!result.success) fail(displayPath, toConfigIssues(displayPath, doc, counter, result.issues));
   const issues: ConfigIssue[] = [];
   const dir = dirname(path);

@@ -60,7 +60,7 @@ const webappBuilder = v.strictObject({
   env: v.optional(stringMap, {}),
   ingress: v.optional(v.strictObject({ host: nonEmpty, path: v.optional(nonEmpty, "/") })),
   resources: v.optional(v.strictObject({ requests: v.optional(resourceAmounts), limits: v.optional(resourceAmounts) })),
-  probePath: v.optional(v.pipe(v.string(), v.startsWith("/"))),
+  probePath: v.optional(v.pipe(v.string(), v.startsWith("/", "must be an absolute URL path such as /healthz"))),
 });
 
 const moduleBuilder = v.strictObject({

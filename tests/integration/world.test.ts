@@ -14,7 +14,10 @@ async function buildApp(reg: RegistryPart, tag: string): Promise<string> {
   const docker = await world.docker();
   const base = await world.baseImage(reg);
   const ref = `${reg.host}/world/app:${tag}`;
-  await runOk([docker.bin, "build", "--network=none", "--build-arg", `BASE=${base}`, "-t", ref, APP], {
+  // A unique label makes a unique image (and manifest digest), so a digest seen later
+  // can only come from this build.
+  const nonce = `harmony.world.nonce=${crypto.randomUUID()}`;
+  await runOk([docker.bin, "build", "--network=none", "--label", nonce, "--build-arg", `BASE=${base}`, "-t", ref, APP], {
     env: docker.env,
   });
   return ref;

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, wr
 import { join } from "node:path";
 import { ensure, starting } from "./parts.ts";
 import { CACHE } from "./paths.ts";
-import { type Daemon, isRunning, run, startDaemon, stopPid, waitFor } from "./proc.ts";
+import { type Daemon, isRunning, processId, run, startDaemon, stopPid, waitFor } from "./proc.ts";
 import { onTeardown, runDir, subdir, track } from "./state.ts";
 
 export interface DockerPart {
@@ -40,6 +40,10 @@ export async function startDocker(): Promise<DockerPart> {
     let lastError = "";
     for (const driver of drivers()) {
       const dataRoot = lockDataRoot(driver);
+      const wasMount = isMountPoint(dataRoot);
+      // dockerd bind-mounts its data root onto itself and leaves that behind when its
+      // start fails; unmount it once dockerd is gone (registered before the stop: LIFO).
+      onTeardown(`unmount ${dataRoot}`, () => unmountIfNew(dataRoot, wasMount));
       const daemon = track(
         startDaemon(
           "dockerd",
@@ -55,6 +59,7 @@ export async function startDocker(): Promise<DockerPart> {
             "--iptables=false",
             "--ip6tables=false",
             "--ip-masq=false",
+            "--log-level=warn", // keeps the log tail in a start-up error readable
           ],
           log,
         ),
@@ -65,6 +70,7 @@ export async function startDocker(): Promise<DockerPart> {
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
         await stopPid(daemon.pid, daemon.exe);
+        unmountIfNew(dataRoot, wasMount);
         continue;
       }
       writeFileSync(join(runDir(), "docker.host"), host); // for reaping a crashed run's cluster
@@ -75,6 +81,14 @@ export async function startDocker(): Promise<DockerPart> {
     }
     throw new Error(`no storage driver worked (${drivers().join(", ")}): ${lastError}`);
   });
+}
+
+function isMountPoint(dir: string): boolean {
+  return readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === dir);
+}
+
+function unmountIfNew(dir: string, wasMount: boolean): void {
+  if (!wasMount && isMountPoint(dir)) Bun.spawnSync(["umount", dir]);
 }
 
 async function ping(socket: string): Promise<boolean> {
@@ -96,22 +110,26 @@ function emptyDockerConfig(dir: string): string {
 function lockDataRoot(driver: string): string {
   const root = join(CACHE, `docker-${driver}`);
   const lock = `${root}.lock`;
-  mkdirSync(root, { recursive: true });
+  mkdirSync(CACHE, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, "wx");
-      writeSync(fd, String(process.pid));
+      writeSync(fd, processId(process.pid));
       closeSync(fd);
       onTeardown(`unlock ${lock}`, () => rmSync(lock, { force: true }));
       return root;
     } catch {
-      const holder = Number(readFileSync(lock, "utf8").trim());
-      if (holder && holder !== process.pid && isRunning(holder)) break;
+      const holder = readFileSync(lock, "utf8").trim();
+      const pid = Number(holder.split(" ")[0]);
+      // the same pid AND start time: that run is alive (a reused pid is not a holder)
+      if (pid && pid !== process.pid && isRunning(pid) && processId(pid) === holder) {
+        console.warn(`[world] ${root} is in use by the run with pid ${pid}; using a private docker data root`);
+        return subdir("docker", `data-${driver}`);
+      }
       rmSync(lock, { force: true }); // stale: its run is gone
     }
   }
-  console.warn(`[world] ${root} is in use by another run; using a private docker data root`);
-  return subdir("docker", `data-${driver}`);
+  throw new Error(`cannot take the lock ${lock}`);
 }
 
 /**
@@ -123,9 +141,17 @@ async function cleanDaemon(bin: string, env: Record<string, string>, daemon: Dae
   if (!isRunning(daemon.pid)) return;
   const ids = (await run([bin, "ps", "-aq"], { env })).stdout.split("\n").filter(Boolean);
   if (ids.length) await run([bin, "rm", "-f", ...ids], { env });
-  const refs = (await run([bin, "images", "--format", "{{.Repository}}:{{.Tag}}"], { env })).stdout
+  // Digest references too: they would outlive the tags and keep stale repo digests
+  // (which the kubelet reports as a pod's imageID) in the cached data root.
+  const listed = await run([bin, "images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"], { env });
+  const refs = listed.stdout
     .split("\n")
-    .filter((r) => r.startsWith("127.0.0.1:") || r.startsWith("localhost:"));
+    .map((l) => l.split(" "))
+    .filter(([repo]) => repo?.startsWith("127.0.0.1:") || repo?.startsWith("localhost:"))
+    .flatMap(([repo, tag, digest]) => [
+      ...(tag && tag !== "<none>" ? [`${repo}:${tag}`] : []),
+      ...(digest && digest !== "<none>" ? [`${repo}@${digest}`] : []),
+    ]);
   if (refs.length) await run([bin, "rmi", "-f", ...refs], { env });
   await run([bin, "image", "prune", "-f"], { env });
 }

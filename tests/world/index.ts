@@ -12,7 +12,7 @@ import { type DockerPart, startDocker } from "./docker.ts";
 import { type HelmPart, startHelm } from "./helm.ts";
 import { pushBaseImage } from "./image.ts";
 import { type KubePart, startKube } from "./kube.ts";
-import { available, forgetAll, inCI, missing, once, type Part } from "./parts.ts";
+import { available, close, inCI, missing, once, type Part } from "./parts.ts";
 import { freePort } from "./proc.ts";
 import { type RegistryOptions, type RegistryPart, startRegistry } from "./registry.ts";
 import { teardown } from "./state.ts";
@@ -72,9 +72,9 @@ export const world = {
   /** A free TCP port on 127.0.0.1 (e.g. for a hostNetwork pod). */
   freePort,
 
-  /** Stops everything this run started and removes its temp dirs (preload's afterAll). */
+  /** Stops everything this run started and removes its temp dirs (preload's afterAll). Final. */
   async teardown(): Promise<void> {
-    forgetAll();
+    await close();
     await teardown();
   },
 };

@@ -88,6 +88,8 @@ check_alive() { local n; for n in "$@"; do proc_alive "$n" || { tail -20 "$RUN/l
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=k8s/build.sh
 source "$HERE/k8s/build.sh"
+# shellcheck source=k8s/host.sh
+source "$HERE/k8s/host.sh"
 # shellcheck source=k8s/up.sh
 source "$HERE/k8s/up.sh"
 # shellcheck source=k8s/down.sh

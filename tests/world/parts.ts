@@ -95,17 +95,32 @@ export async function starting<T>(part: string, logs: string[], start: () => Pro
 }
 
 const memo = new Map<string, Promise<unknown>>();
+const inflight = new Set<Promise<unknown>>();
+let closed = false;
 
 /** Starts a part once per run; a failed start stays failed (no retry storm of slow starts). */
 export function once<T>(key: string, start: () => Promise<T>): Promise<T> {
+  // After teardown began (end of run, or Ctrl-C while a test still runs) nothing may
+  // start again: it would outlive the run.
+  if (closed) return Promise.reject(new WorldError(key, "the test world has been torn down"));
   let p = memo.get(key) as Promise<T> | undefined;
   if (!p) {
-    p = start();
-    memo.set(key, p);
+    const started = start();
+    inflight.add(started);
+    const done = () => inflight.delete(started);
+    started.then(done, done);
+    memo.set(key, started);
+    p = started;
   }
   return p;
 }
 
-export function forgetAll(): void {
+/**
+ * No more starts; resolves when the starts still under way have finished, so teardown
+ * does not race e.g. a half-done `k8s.sh up` (which would leave processes behind).
+ */
+export async function close(): Promise<void> {
+  closed = true;
+  await Promise.allSettled([...inflight]);
   memo.clear();
 }

@@ -94,6 +94,17 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** "pid starttime": identifies a process across PID reuse (field 22 of /proc/pid/stat). */
+export function processId(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return `${pid} ${fields[19] ?? ""}`;
+  } catch {
+    return `${pid} gone`;
+  }
+}
+
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Only if the PID is still ours. */
 export async function stopPid(pid: number, exe: string, graceMs = 15_000): Promise<void> {
   if (!isOurs(pid, exe)) return;

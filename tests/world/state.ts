@@ -37,8 +37,15 @@ export function onTeardown(what: string, fn: () => Promise<void> | void): void {
   steps.push({ what, fn });
 }
 
-/** Runs every teardown step (newest first), then removes the run dir. Idempotent. */
-export async function teardown(): Promise<void> {
+let tearing: Promise<void> | undefined;
+
+/** Runs every teardown step (newest first), then removes the run dir. Idempotent, single-flight. */
+export function teardown(): Promise<void> {
+  tearing ??= runSteps().finally(() => (tearing = undefined));
+  return tearing;
+}
+
+async function runSteps(): Promise<void> {
   const errors: string[] = [];
   while (steps.length) {
     const step = steps.pop()!;

@@ -2,17 +2,36 @@
 # pod containers, mounts, host dirs it created), `status`, and the `smoke` test.
 
 # ---------------------------------------------------------------- down
-stop_proc() { # name
-  local name=$1 pid i
-  [[ -f $RUN/pid/$name.pid ]] || return 0
-  pid=$(<"$RUN/pid/$name.pid")
-  if proc_alive "$name"; then
-    log "stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 30); do [[ -e /proc/$pid ]] || break; sleep 0.5; done
-    if [[ -e /proc/$pid ]]; then log "$name: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
-  fi
-  rm -f "$RUN/pid/$name.pid"
+# SIGTERM to every named process at once, then wait for all (15 s, then SIGKILL): stopping
+# them one by one cost ~2 s each. Only PIDs recorded by `up` that still run their binary.
+stop_procs() { # name...
+  local name pid pids=() i
+  for name in "$@"; do
+    [[ -f $RUN/pid/$name.pid ]] || continue
+    pid=$(<"$RUN/pid/$name.pid")
+    if proc_alive "$name"; then
+      log "stopping $name (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$RUN/pid/$name.pid"
+  done
+  for i in $(seq 1 150); do
+    alive_pids "${pids[@]}" || return 0
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
+    [[ -e /proc/$pid ]] && { log "pid $pid: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; }
+  done
+  sleep 0.5
+}
+
+alive_pids() { # pid... -> 0 if any is still running (zombies count as gone)
+  local pid
+  for pid in "$@"; do
+    [[ -e /proc/$pid && $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] && return 0
+  done
+  return 1
 }
 
 cmd_down() {
@@ -25,18 +44,12 @@ cmd_down() {
   if proc_alive kube-apiserver; then
     kc get pods -A -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}' >>"$RUN/pod-uids" 2>/dev/null || true
   fi
-  local n
-  for n in kube-scheduler kube-controller-manager; do stop_proc "$n"; done
-  for n in kubelet kube-apiserver etcd; do stop_proc "$n"; done
+  stop_procs kube-scheduler kube-controller-manager kubelet
+  stop_procs kube-apiserver
+  stop_procs etcd
   # leftover pod containers of *this* cluster only, matched by pod UID label: UIDs
   # known to the API plus every pod dir our kubelet created under its --root-dir
   ls "$RUN/kubelet/pods" >>"$RUN/pod-uids" 2>/dev/null || true
-  # ... plus pods whose /var/log/pods/<ns>_<name>_<uid> dir appeared while we were up
-  local e
-  if [[ -d /var/log/pods && -d $RUN/kubelet ]]; then
-    comm -13 <(sort "$RUN/varlogpods.before" 2>/dev/null) <(ls /var/log/pods | sort) | while read -r e; do
-      echo "${e##*_}"; done >>"$RUN/pod-uids"
-  fi
   if [[ -s $RUN/pod-uids ]] && command -v docker >/dev/null; then
     local uid ids
     sort -u "$RUN/pod-uids" | while read -r uid; do
@@ -50,7 +63,7 @@ cmd_down() {
   awk -v r="$RUN/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
-  # per-pod log dirs/symlinks of our pods, then host dirs that `up` created (if empty)
+  # per-pod log dirs/symlinks of our pods
   if [[ -s $RUN/pod-uids ]]; then
     local l
     sort -u "$RUN/pod-uids" | while read -r uid; do
@@ -61,18 +74,8 @@ cmd_down() {
       rm -rf /var/log/pods/*_"$uid"
     done
   fi
-  if [[ -f $RUN/host-dirs.ours ]]; then
-    rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/DEPRECATION
-    rmdir /var/lib/kubelet/device-plugins 2>/dev/null || true
-    while read -r d; do rmdir "$d" 2>/dev/null || true; done <"$RUN/host-dirs.ours"
-  fi
-  if [[ -f $RUN/kubepods-cgroups.ours ]]; then
-    find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} \; 2>/dev/null || true
-  fi
-  if [[ -s $RUN/sysctl.saved ]]; then
-    local keys=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes) i=0 v
-    while read -r v; do sysctl -qw "${keys[$i]}=$v" 2>/dev/null || true; i=$((i + 1)); done <"$RUN/sysctl.saved"
-  fi
+  cgroup_remove # empty now: the pod containers are gone
+  host_detach   # the last cluster on this host restores sysctls, removes host dirs
   rm -f "$STATE_LINK"
   if [[ $K8S_KEEP == 1 ]]; then
     log "down; kept $RUN"

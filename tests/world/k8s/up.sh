@@ -175,15 +175,8 @@ cmd_up() {
 
   if ((K8S_NODE)); then
     ensure_images
-    # kubelet creates /kubepods in every cgroup v1 hierarchy; remove it on `down` if it is ours
-    compgen -G '/sys/fs/cgroup/*/kubepods' >/dev/null || touch "$RUN/kubepods-cgroups.ours"
-    # kubelet 1.20 also hard-codes /var/log/pods, /var/log/containers, /var/lib/kubelet/device-plugins
-    local d; for d in /var/log/pods /var/log/containers /var/lib/kubelet; do
-      [[ -e $d ]] || echo "$d" >>"$RUN/host-dirs.ours"; done
-    ls /var/log/pods >"$RUN/varlogpods.before" 2>/dev/null || true
-    # kubelet rewrites these sysctls (protectKernelDefaults=false); save them so `down` can restore
-    sysctl -n vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops \
-      kernel.keys.root_maxkeys kernel.keys.root_maxbytes >"$RUN/sysctl.saved" 2>/dev/null || true
+    host_attach   # shared host state (sysctls, /var/log/pods, ...): see k8s/host.sh
+    cgroup_create # this cluster's own cgroupRoot
     cat >"$RUN/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -192,6 +185,7 @@ port: $KUBELET_PORT
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1
 healthzPort: $KUBELET_HEALTHZ_PORT
+cgroupRoot: /$(cgroup_name)
 cgroupDriver: $(docker info --format '{{.CgroupDriver}}' 2>/dev/null || echo cgroupfs)
 failSwapOn: false
 makeIPTablesUtilChains: false

@@ -4,8 +4,11 @@ import type { WorkContext } from "./work-context.ts";
 
 /**
  * Where a release goes. Only in-cluster targets exist today; the union leaves room for:
- * - `fleet`: several ClusterTargets with a rollout order and a failure budget per wave;
- * - `edge`: a device selector (labels), an agent endpoint and an offline-tolerance window.
+ * - `fleet`: several ClusterTargets with a rollout order (waves), a failure budget per wave and
+ *   whether a failed wave rolls back the waves before it;
+ * - `edge`: a device selector (labels), the agent endpoint that devices pull from, and an
+ *   offline-tolerance window (how long a device may be unreachable before the rollout fails).
+ * Adapters switch on `kind`, so adding one is a compile error everywhere it must be handled.
  */
 export type DeployTarget = ClusterTarget;
 
@@ -21,11 +24,30 @@ export interface ClusterTarget {
   readonly baseUrl?: string;
 }
 
+/**
+ * How a deployer reaches the registry a chart was published to, when that is not plain HTTPS
+ * with a public CA and no credentials. Set by the HelmRegistry adapter that pushed the chart (it
+ * knows its own settings); absent, deployers fall back to their environment
+ * (HARMONY_CHART_PLAIN_HTTP, HARMONY_CHART_CA_FILE).
+ */
+export interface ChartRegistryAccess {
+  /** The registry speaks plain HTTP (a loopback or in-cluster registry). */
+  readonly plainHttp?: boolean;
+  /** PEM bundle that signs the registry's certificate. */
+  readonly caFile?: string;
+  readonly username?: string;
+  /** Name of the environment variable holding the password: never the secret itself. */
+  readonly passwordEnv?: string;
+}
+
+/** A published chart, with how to reach its registry when that needs saying. */
+export type DeployableChart = PublishedChart & { readonly access?: ChartRegistryAccess };
+
 export interface DeployRequest {
   readonly app: string;
   readonly version: string;
   readonly target: DeployTarget;
-  readonly chart: PublishedChart;
+  readonly chart: DeployableChart;
   readonly values: Readonly<Record<string, unknown>>;
 }
 

@@ -24,10 +24,13 @@ const containerBuilderConfig = v.variant("adapter", [
   v.strictObject({ adapter: v.literal("daemonless") }),
 ]);
 
+/** Layers exported from a Docker daemon: gzip (default, as docker push stores them) or pushed as they are. */
+const compression = v.optional(v.picklist(["gzip", "none"]));
+
 const ociRegistryConfig = v.variant("adapter", [
-  v.strictObject({ adapter: v.literal("registry"), ...registrySettings }),
-  v.strictObject({ adapter: v.literal("harbor"), ...registrySettings, project: nonEmpty }),
-  v.strictObject({ adapter: v.literal("oci-layout"), path: nonEmpty }),
+  v.strictObject({ adapter: v.literal("registry"), ...registrySettings, compression }),
+  v.strictObject({ adapter: v.literal("harbor"), ...registrySettings, project: nonEmpty, compression }),
+  v.strictObject({ adapter: v.literal("oci-layout"), path: nonEmpty, compression }),
   v.strictObject({ adapter: v.literal("noop") }),
 ]);
 
@@ -35,11 +38,23 @@ const helmRegistryConfig = v.variant("adapter", [
   v.strictObject({ adapter: v.literal("registry"), ...registrySettings }),
   v.strictObject({ adapter: v.literal("harbor"), ...registrySettings, project: nonEmpty }),
   v.strictObject({ adapter: v.literal("directory"), path: nonEmpty }),
+  v.strictObject({ adapter: v.literal("noop") }),
 ]);
 
+/** How long a deploy waits for another pipeline's lock on the same app and target. */
+const lockWaitSeconds = v.optional(seconds);
+
 const continuousDeliveryConfig = v.variant("adapter", [
-  v.strictObject({ adapter: v.literal("helm"), helmVersion: v.optional(v.picklist([3, 4])), timeoutSeconds: v.optional(seconds) }),
-  v.strictObject({ adapter: v.literal("argocd"), namespace: v.optional(nonEmpty, "argocd"), project: v.optional(nonEmpty, "default"), timeoutSeconds: v.optional(seconds) }),
+  v.strictObject({ adapter: v.literal("helm"), helmVersion: v.optional(v.picklist([3, 4])), timeoutSeconds: v.optional(seconds), lockWaitSeconds }),
+  v.strictObject({
+    adapter: v.literal("argocd"),
+    namespace: v.optional(nonEmpty, "argocd"),
+    project: v.optional(nonEmpty, "default"),
+    timeoutSeconds: v.optional(seconds),
+    lockWaitSeconds,
+    /** The cluster Argo CD deploys to, as registered in Argo CD (default https://kubernetes.default.svc: its own). */
+    destinationServer: v.optional(nonEmpty),
+  }),
   v.strictObject({ adapter: v.literal("gitops"), path: nonEmpty, commit: v.optional(v.boolean(), false) }),
 ]);
 

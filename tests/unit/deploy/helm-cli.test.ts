@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import type { ClusterTarget } from "../../../capabilities/index.ts";
+import { chartArgs, helmBinary, parseHelmVersion, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "../../../topologies/adapters/continuous-delivery/helm-cli.ts";
+import { chartAccess, registryHost } from "../../../topologies/adapters/continuous-delivery/scratch-files.ts";
+
+const target: ClusterTarget = { kind: "cluster", name: "staging", kubeconfig: "/k/config", context: "ctx", namespace: "apps", releaseName: "web" };
+const helm3: HelmCli = { bin: "helm", major: 3, version: "v3.17.3" };
+const helm4: HelmCli = { bin: "helm", major: 4, version: "v4.1.4" };
+const options = {
+  target,
+  chart: chartArgs("oci://127.0.0.1:5000/charts/web", "1.2.0"),
+  registry: registryArgs({ plainHttp: true }, undefined),
+  valuesFile: "/tmp/x/values.json",
+  timeoutSeconds: 90,
+  description: "harmony: web 1.2.0",
+};
+
+describe("helm arguments", () => {
+  test("helm 3 waits with --wait and rolls back with --atomic", () => {
+    const args = upgradeArgs(helm3, options);
+    expect(args.slice(0, 6)).toEqual(["upgrade", "--install", "web", "oci://127.0.0.1:5000/charts/web", "--version", "1.2.0"]);
+    expect(args).toContain("--atomic");
+    expect(args).toContain("--wait");
+    expect(args).not.toContain("--rollback-on-failure");
+  });
+
+  test("helm 4 needs --wait=watcher (its bare default waits for hooks only) and --rollback-on-failure", () => {
+    const args = upgradeArgs(helm4, options);
+    expect(args).toContain("--wait=watcher");
+    expect(args).toContain("--rollback-on-failure");
+    expect(args).not.toContain("--atomic");
+    expect(rollbackArgs(helm4, target, 2, 60)).toEqual(["rollback", "web", "2", "--namespace", "apps", "--kubeconfig", "/k/config", "--kube-context", "ctx", "--wait=watcher", "--timeout", "60s"]);
+  });
+
+  test("the cluster, namespace, timeout and values file are passed; values never as --set", () => {
+    const args = upgradeArgs(helm3, options).join(" ");
+    expect(args).toContain("--namespace apps --kubeconfig /k/config --kube-context ctx --create-namespace");
+    expect(args).toContain("--values /tmp/x/values.json");
+    expect(args).toContain("--timeout 90s");
+    expect(args).toContain("--plain-http");
+    expect(args).not.toContain("--set");
+  });
+
+  test("a local archive is installed as it is (its version is inside)", () => {
+    expect(chartArgs("/charts/web-1.2.0.tgz", "1.2.0")).toEqual(["/charts/web-1.2.0.tgz"]);
+  });
+
+  test("registry settings: CA file and a credentials file, never a password argument", () => {
+    expect(registryArgs({ caFile: "/ca.pem", username: "u", passwordEnv: "P" }, "/tmp/x/registry.json")).toEqual([
+      "--ca-file", "/ca.pem", "--registry-config", "/tmp/x/registry.json",
+    ]);
+    expect(registryHost("oci://127.0.0.1:5000/charts/web")).toBe("127.0.0.1:5000");
+  });
+
+  test("registry access comes from the chart, else from the environment", () => {
+    const chart = { name: "web", version: "1", location: "oci://r/c/web", digest: "" };
+    expect(chartAccess({ ...chart, access: { caFile: "/a" } }, { HARMONY_CHART_PLAIN_HTTP: "true" })).toEqual({ caFile: "/a" });
+    expect(chartAccess(chart, { HARMONY_CHART_PLAIN_HTTP: "true", HARMONY_CHART_CA_FILE: "/b" })).toEqual({ plainHttp: true, caFile: "/b" });
+    expect(chartAccess(chart, {})).toEqual({ plainHttp: false });
+  });
+});
+
+describe("which helm", () => {
+  test("versions 3 and 4 are recognised; others are not", () => {
+    expect(parseHelmVersion("v3.17.3")).toEqual({ version: "v3.17.3", major: 3 });
+    expect(parseHelmVersion("v4.1.4\n")).toEqual({ version: "v4.1.4", major: 4 });
+    expect(parseHelmVersion("v2.16.0")).toBeUndefined();
+    expect(parseHelmVersion("garbage")).toBeUndefined();
+  });
+
+  test("HARMONY_HELM wins over the PATH; no helm at all is a config error", () => {
+    expect(helmBinary({ HARMONY_HELM: "/opt/helm4/helm", PATH: "/usr/bin" })).toBe("/opt/helm4/helm");
+    expect(() => helmBinary({ PATH: "/nonexistent" })).toThrow(/helm is not installed/);
+  });
+});

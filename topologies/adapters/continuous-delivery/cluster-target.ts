@@ -1,0 +1,67 @@
+/**
+ * What the cluster-based adapters (helm, argocd) share: the target as a cluster location, a
+ * connection to it, and the per-(app, target) deploy lock every change runs under.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { HarmonyError, type ClusterTarget, type DeployTarget, type WorkContext } from "../../../capabilities/index.ts";
+import type { AdapterEnv } from "../../create.ts";
+import { connectKube, isConflict, isNotFound, kubeMessage, type Kube } from "../../kube/client.ts";
+import { acquireLease, holderIdentity, leaseName, type HeldLease } from "../../kube/lease.ts";
+
+/** The cluster target with its kubeconfig resolved against the project directory. */
+export function clusterTarget(target: DeployTarget, env: AdapterEnv): ClusterTarget {
+  switch (target.kind) {
+    case "cluster":
+      if (target.kubeconfig === undefined || isAbsolute(target.kubeconfig)) return target;
+      return { ...target, kubeconfig: resolve(env.projectDir, target.kubeconfig) };
+  }
+}
+
+export async function connect(target: ClusterTarget, env: AdapterEnv): Promise<Kube> {
+  return connectKube({ ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), ...(target.context ? { context: target.context } : {}) }, env.env);
+}
+
+/** The namespace must exist before the lock can live in it (helm would create it anyway). */
+export async function ensureNamespace(kube: Kube, namespace: string): Promise<void> {
+  try {
+    await kube.core.readNamespace({ name: namespace });
+  } catch (error) {
+    if (!isNotFound(error)) throw new HarmonyError("failed", `cannot read namespace ${namespace} (${kube.where}): ${kubeMessage(error)}`);
+    try {
+      await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+    } catch (createError) {
+      if (!isConflict(createError)) throw new HarmonyError("failed", `cannot create namespace ${namespace} (${kube.where}): ${kubeMessage(createError)}`);
+    }
+  }
+}
+
+export interface LockSettings {
+  /** Identifies this pipeline run in lock holders: $HARMONY_RUN_ID, else random per adapter. */
+  readonly runId: string;
+  readonly waitSeconds: number;
+}
+
+export function lockSettings(env: AdapterEnv, waitSeconds: number | undefined): LockSettings {
+  return { runId: env.env.HARMONY_RUN_ID || randomUUID().slice(0, 8), waitSeconds: waitSeconds ?? 600 };
+}
+
+/**
+ * Runs `body` holding the deploy lock of one release on one target (a release name is one app's
+ * on a target, and rollback only knows the target); released however `body` ends.
+ */
+export async function underLock<T>(kube: Kube, what: string, target: ClusterTarget, lock: LockSettings, work: WorkContext, body: () => Promise<T>): Promise<T> {
+  await ensureNamespace(kube, target.namespace);
+  const held: HeldLease = await acquireLease(kube, {
+    namespace: target.namespace,
+    name: leaseName(target.releaseName, target.name),
+    holder: holderIdentity(lock.runId),
+    what: `${what} on ${target.name}`,
+    waitSeconds: lock.waitSeconds,
+  }, work);
+  try {
+    return await body();
+  } finally {
+    await held.release();
+  }
+}

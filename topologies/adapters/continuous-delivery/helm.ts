@@ -1,0 +1,174 @@
+/**
+ * ContinuousDelivery through the helm CLI (3 or 4): `helm upgrade --install` of the published
+ * chart with the image pinned by digest, under a per-(app, target) Lease, reading release state
+ * from helm's own release Secrets. While helm waits for readiness we follow the rollout ourselves:
+ * a rollout that cannot succeed (ImagePullBackOff, CrashLoopBackOff…) stops helm early (SIGTERM:
+ * helm then rolls back, as --atomic/--rollback-on-failure asks) and the error says why.
+ */
+import {
+  HarmonyError,
+  type ClusterTarget,
+  type ContinuousDelivery,
+  type DeployRequest,
+  type DeployTarget,
+  type ReleaseState,
+  type WorkContext,
+} from "../../../capabilities/index.ts";
+import type { ContinuousDeliveryConfig } from "../../config.ts";
+import type { AdapterEnv } from "../../create.ts";
+import type { Kube } from "../../kube/client.ts";
+import { readReleases } from "../../kube/helm-release.ts";
+import { workloadsIn } from "../../kube/rollout-status.ts";
+import { trackRollout, type TrackResult } from "../../kube/track.ts";
+import { clusterTarget, connect, lockSettings, underLock } from "./cluster-target.ts";
+import { chartArgs, detectHelm, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
+import { repairStuckRelease } from "./helm-repair.ts";
+import { lastGoodBefore, releaseState } from "./helm-state.ts";
+import { runProcess, type ProcessResult } from "./process.ts";
+import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
+
+export type HelmDeliveryConfig = Extract<ContinuousDeliveryConfig, { adapter: "helm" }>;
+
+const DEFAULT_TIMEOUT_SECONDS = 300;
+
+/** helm's lines that say what failed (it prints `Error: …`), without its progress chatter. */
+function helmError(result: ProcessResult): string {
+  const errors = result.stderr.split("\n").filter((l) => /^Error:|^error:/i.test(l.trim()));
+  return (errors.length > 0 ? errors.join("\n") : result.stderr.trim().split("\n").slice(-3).join("\n")) || `helm exited ${result.code}`;
+}
+
+const waitedTooLong = (text: string) => /timed out waiting for the condition|context deadline exceeded|timeout/i.test(text);
+
+export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv): ContinuousDelivery {
+  const timeoutSeconds = config.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const lock = lockSettings(env, config.lockWaitSeconds);
+  let cli: Promise<HelmCli> | undefined;
+  const helm = (work: WorkContext) => (cli ??= detectHelm(env.env, config.helmVersion, work));
+  /** Revisions helm wrote itself when it rolled back a failed upgrade, per release. */
+  const restoredByHelm = new Map<string, number>();
+  const key = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}|${t.namespace}|${t.releaseName}`;
+
+  async function latest(kube: Kube, target: ClusterTarget): Promise<ReleaseState | undefined> {
+    const history = await readReleases(kube, target.namespace, target.releaseName);
+    const last = history[history.length - 1];
+    return last === undefined ? undefined : releaseState(last);
+  }
+
+  async function helmRollback(cli: HelmCli, target: ClusterTarget, revision: number, work: WorkContext): Promise<void> {
+    const result = await runProcess([cli.bin, ...rollbackArgs(cli, target, revision, timeoutSeconds)], work, { env: env.env, label: "helm" });
+    if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while rolling ${target.releaseName} back`);
+    if (result.code !== 0) throw new HarmonyError("failed", `helm rollback of ${target.releaseName} to revision ${revision} failed: ${helmError(result)}`);
+  }
+
+  async function upgrade(kube: Kube, cli: HelmCli, request: DeployRequest, target: ClusterTarget, work: WorkContext): Promise<ReleaseState> {
+    const before = (await latest(kube, target))?.revision ?? 0;
+    const access = chartAccess(request.chart, env.env);
+    const files = writeScratchFiles(request.values, request.chart, access, env.env);
+    const stopHelm = new AbortController();
+    const stopTracking = new AbortController();
+    // The manifest of the revision helm is writing, once it exists: that is what the rollout is.
+    const workloads = async () => {
+      const history = await readReleases(kube, target.namespace, target.releaseName);
+      const mine = history.filter((r) => r.version > before).at(-1);
+      return mine?.manifest === undefined ? [] : workloadsIn(mine.manifest, target.namespace);
+    };
+    const watching = trackRollout(kube, { workloads, failuresOnly: true, stop: stopTracking.signal }, work).then((r: TrackResult) => {
+      if (r.status === "failed") {
+        work.reporter.info(`the rollout of ${target.releaseName} cannot succeed; stopping helm so it rolls back`);
+        stopHelm.abort();
+      }
+      return r;
+    });
+    let result: ProcessResult;
+    try {
+      const args = upgradeArgs(cli, {
+        target,
+        chart: chartArgs(request.chart.location, request.chart.version),
+        registry: registryArgs(access, files.registryConfig),
+        valuesFile: files.valuesFile,
+        timeoutSeconds,
+        description: `harmony: ${request.app} ${request.version}`,
+      });
+      work.reporter.info(`helm ${cli.version}: upgrade --install ${target.releaseName} (${request.chart.name} ${request.chart.version}) in ${target.namespace}`);
+      result = await runProcess([cli.bin, ...args], work, { env: env.env, label: "helm", cancel: stopHelm.signal, graceMs: (timeoutSeconds + 30) * 1000 });
+    } finally {
+      files.dispose();
+      stopTracking.abort();
+    }
+    const tracked = await watching;
+    if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while deploying ${request.app} to ${target.name}`);
+    if (result.code === 0 && !result.stopped) return confirm(kube, target, work);
+    return fail(kube, request, target, result, tracked, before);
+  }
+
+  /** helm said yes; our own look at the workloads agrees before we report success. */
+  async function confirm(kube: Kube, target: ClusterTarget, work: WorkContext): Promise<ReleaseState> {
+    const history = await readReleases(kube, target.namespace, target.releaseName);
+    const last = history.at(-1);
+    if (last === undefined) throw new HarmonyError("failed", `helm reported success but release ${target.releaseName} has no revision in ${target.namespace}`);
+    const workloads = async () => workloadsIn(last.manifest ?? "", target.namespace);
+    const rollout = await trackRollout(kube, { workloads, timeoutSeconds }, work);
+    if (rollout.status !== "ready") throw new HarmonyError("failed", `${target.releaseName} revision ${last.version} is not ready:\n${rollout.reason}`);
+    work.reporter.info(`${target.releaseName} revision ${last.version} ready: ${rollout.summary}`);
+    return releaseState(last);
+  }
+
+  async function fail(kube: Kube, request: DeployRequest, target: ClusterTarget, result: ProcessResult, tracked: TrackResult, before: number): Promise<never> {
+    const helmSaid = helmError(result);
+    let why: string;
+    if (tracked.status === "failed") why = tracked.reason;
+    else if (waitedTooLong(helmSaid) && tracked.status !== "ready" && tracked.reason !== "") why = `not ready within ${timeoutSeconds}s:\n${tracked.reason}`;
+    else why = helmSaid;
+    const after = await readReleases(kube, target.namespace, target.releaseName);
+    const last = after.at(-1);
+    let outcome: string;
+    if (last === undefined) outcome = "helm removed the failed first install";
+    else if (last.version > before && last.info.status === "deployed") {
+      restoredByHelm.set(key(target), last.version);
+      outcome = `helm rolled back: revision ${last.version} runs chart ${last.chart.metadata.version} again`;
+    } else outcome = `release is at revision ${last.version} (${last.info.status})`;
+    throw new HarmonyError("failed", `deploy of ${request.app} ${request.version} to ${target.name} failed:\n${why}`, { hint: outcome });
+  }
+
+  return {
+    adapter: "helm",
+
+    async deploy(request, work) {
+      const target = clusterTarget(request.target, env);
+      const cli = await helm(work);
+      const kube = await connect(target, env);
+      return underLock(kube, request.app, target, lock, work, async () => {
+        await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
+        restoredByHelm.delete(key(target));
+        return upgrade(kube, cli, request, target, work);
+      });
+    },
+
+    async current(deployTarget: DeployTarget) {
+      const target = clusterTarget(deployTarget, env);
+      return latest(await connect(target, env), target);
+    },
+
+    async rollback(deployTarget, work) {
+      const target = clusterTarget(deployTarget, env);
+      const cli = await helm(work);
+      const kube = await connect(target, env);
+      return underLock(kube, target.releaseName, target, lock, work, async () => {
+        const repair = await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
+        const history = await readReleases(kube, target.namespace, target.releaseName);
+        const last = history.at(-1);
+        if (last === undefined) return undefined;
+        if (repair.action === "rollback" || restoredByHelm.get(key(target)) === last.version) {
+          restoredByHelm.delete(key(target));
+          work.reporter.info(`${target.releaseName} is already back on chart ${last.chart.metadata.version} (revision ${last.version})`);
+          return releaseState(last);
+        }
+        const to = lastGoodBefore(history, last.version);
+        if (to === undefined) return undefined;
+        work.reporter.info(`rolling ${target.releaseName} back to revision ${to.version} (chart ${to.chart.metadata.version})`);
+        await helmRollback(cli, target, to.version, work);
+        return latest(kube, target);
+      });
+    },
+  };
+}

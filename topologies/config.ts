@@ -16,12 +16,25 @@ const registrySettings = {
   passwordEnv: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"))),
 };
 
+/** RUN steps' network: `none` (the default) or `host`; a builder never needs a bridge. */
+const buildNetwork = v.optional(v.picklist(["none", "host"]));
+/** Where builders that produce OCI layouts write them (relative to harmony.yaml). */
+const outputDir = v.optional(nonEmpty);
+
 const containerBuilderConfig = v.variant("adapter", [
-  v.strictObject({ adapter: v.literal("docker"), cacheFromRegistry: v.optional(v.boolean()) }),
-  v.strictObject({ adapter: v.literal("buildkit"), host: nonEmpty }),
-  v.strictObject({ adapter: v.literal("k3d"), cluster: nonEmpty }),
-  v.strictObject({ adapter: v.literal("buildah") }),
-  v.strictObject({ adapter: v.literal("daemonless") }),
+  v.strictObject({ adapter: v.literal("docker"), cacheFromRegistry: v.optional(v.boolean()), network: buildNetwork }),
+  v.strictObject({ adapter: v.literal("buildkit"), host: nonEmpty, pushTo: v.optional(nonEmpty), outputDir, network: buildNetwork }),
+  v.strictObject({ adapter: v.literal("k3d"), cluster: nonEmpty, network: buildNetwork }),
+  v.strictObject({
+    adapter: v.literal("buildah"),
+    isolation: v.optional(v.picklist(["chroot", "oci"])),
+    network: buildNetwork,
+    storageDriver: v.optional(nonEmpty),
+    root: v.optional(nonEmpty),
+    runroot: v.optional(nonEmpty),
+    outputDir,
+  }),
+  v.strictObject({ adapter: v.literal("daemonless"), outputDir, platform: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, "must be os/arch[/variant]"))) }),
 ]);
 
 /** Layers exported from a Docker daemon: gzip (default, as docker push stores them) or pushed as they are. */

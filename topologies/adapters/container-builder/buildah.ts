@@ -10,25 +10,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HarmonyError, type ContainerBuilder, type DockerfileBuild, type WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
+import type { ContainerBuilderConfig } from "../../config.ts";
 import { buildArgsFor } from "./build-args.ts";
 import { dockerfileOnly, lastLine, localTag } from "./docker.ts";
 import { imageLabels } from "./oci-labels.ts";
-import { buildFailed, requireTool, runTool } from "./tool.ts";
+import { buildFailed, problemOf, requireTool, runTool } from "./tool.ts";
 
-export interface BuildahBuilderConfig {
-  readonly adapter: "buildah";
-  /** `chroot` (default: no runtime needed, host network) or `oci` (runc; `--network none`). */
-  readonly isolation?: "chroot" | "oci";
-  /** `--network` for RUN steps under `oci` isolation; default `none`. */
-  readonly network?: string;
-  /** Default `vfs`: slow but works on every file system, overlay roots included. */
-  readonly storageDriver?: string;
-  /** containers/storage graph root and run root; default: containers' own (storage.conf). */
-  readonly root?: string;
-  readonly runroot?: string;
-  /** Where OCI layouts are written, one directory per app (default: harmony-build under the OS temp dir). */
-  readonly outputDir?: string;
-}
+/** The `containerBuilder: { adapter: buildah }` settings of harmony.yaml (topologies/config.ts). */
+export type BuildahBuilderConfig = Extract<ContainerBuilderConfig, { adapter: "buildah" }>;
 
 const INSTALL = "install buildah (Debian/Ubuntu: apt-get install buildah), or pick another containerBuilder adapter";
 const PROGRESS = /^STEP \d+\/\d+: /;
@@ -42,9 +31,9 @@ export function createBuildahBuilder(config: BuildahBuilderConfig, env: AdapterE
       const problems: string[] = [];
       try {
         requireTool("buildah", tools, INSTALL);
-        if (config.isolation === "oci") requireTool("runc", tools, "install runc, or use isolation: chroot");
+        if (config.isolation === "oci") requireTool("runc", tools, "install runc, or use isolation: chroot", "buildah (isolation: oci)");
       } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
+        problems.push(problemOf(e));
       }
       return problems;
     },

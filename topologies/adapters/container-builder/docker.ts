@@ -19,17 +19,13 @@ import {
   type WorkContext,
 } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
+import type { ContainerBuilderConfig } from "../../config.ts";
 import { buildArgsFor } from "./build-args.ts";
 import { imageLabels } from "./oci-labels.ts";
-import { buildFailed, requireTool, runTool, type ToolEnv } from "./tool.ts";
+import { buildFailed, problemOf, requireTool, runTool, type ToolEnv } from "./tool.ts";
 
-export interface DockerBuilderConfig {
-  readonly adapter: "docker";
-  /** CI flavour: pull `request.cacheFrom` and build with `--cache-from` (a fresh runner has no cache). */
-  readonly cacheFromRegistry?: boolean;
-  /** `--network` for RUN steps; default `none` (builds must not reach the internet). */
-  readonly network?: string;
-}
+/** The `containerBuilder: { adapter: docker }` settings of harmony.yaml (topologies/config.ts). */
+export type DockerBuilderConfig = Extract<ContainerBuilderConfig, { adapter: "docker" }>;
 
 const INSTALL = "install the docker CLI (Debian: docker.io, or docker-ce-cli), or pick another containerBuilder adapter";
 /** Legacy builder "Step 2/5 : COPY …" and BuildKit "#5 [2/3] COPY …". */
@@ -74,8 +70,7 @@ export class DockerCli {
       await this.ensureDaemon(work);
       return [];
     } catch (e) {
-      if (e instanceof HarmonyError) return [`${e.message}${e.hint ? ` (${e.hint})` : ""}`];
-      throw e;
+      return [problemOf(e)];
     }
   }
 

@@ -11,12 +11,18 @@ import { HarmonyError, type WorkContext } from "../../../capabilities/index.ts";
 export type ToolEnv = Readonly<Record<string, string | undefined>>;
 
 /** The absolute path of `name` on the adapter's PATH, or a config error saying how to get it. */
-export function requireTool(name: string, env: ToolEnv, install: string): string {
+export function requireTool(name: string, env: ToolEnv, install: string, adapter = name): string {
   const found = Bun.which(name, { PATH: env.PATH ?? "" });
   if (found === null) {
-    throw new HarmonyError("config", `${name} not found on PATH: the ${name} builder cannot run here`, { hint: install });
+    throw new HarmonyError("config", `${name} not found on PATH: the ${adapter} builder cannot run here`, { hint: install });
   }
   return found;
+}
+
+/** A preflight problem from an expected error: its message and the fix; anything else is a bug. */
+export function problemOf(e: unknown): string {
+  if (!(e instanceof HarmonyError)) throw e;
+  return e.hint === undefined ? e.message : `${e.message} (${e.hint})`;
 }
 
 export interface RunOptions {

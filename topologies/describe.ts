@@ -42,6 +42,8 @@ export function chartLocation(config: HelmRegistryConfig | undefined, chart: str
       return `oci://${registryBase(config)}/${chart}:${tagForVersion(version)}`;
     case "directory":
       return `${config.path}/${chart}-${version}.tgz`;
+    case "noop":
+      return `(not published) ${chart}:${version}`;
     case undefined:
       return "(no helmRegistry)";
   }

@@ -1,0 +1,49 @@
+/**
+ * Pushes whatever a ContainerBuilder handed over, the same way for every kind: an image in a
+ * Docker daemon is exported (`docker save`) and pushed natively, so dedupe and progress are ours;
+ * an OCI layout is read in place; an image already in a registry is mounted or streamed across.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ImageArtifact, WorkContext } from "../../capabilities/index.ts";
+import type { ManifestBytes, RegistryClient } from "./client.ts";
+import { DockerArchiveSource, type LayerCompression } from "./docker-archive.ts";
+import { dockerSave } from "./docker-save.ts";
+import { copyImage, type ImageSink } from "./image-copy.ts";
+import { layerCacheDir } from "./layer-gzip.ts";
+import { LayoutSource } from "./layout.ts";
+import type { TransferStats } from "./progress.ts";
+import { RegistrySource } from "./registry-image.ts";
+
+export interface PushContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stats: TransferStats;
+  readonly compression: LayerCompression;
+  /** Client for the registry a `registry` artifact is in. */
+  clientFor(host: string): RegistryClient;
+}
+
+export async function pushArtifact(artifact: ImageArtifact, sink: ImageSink, tag: string, context: PushContext, work: WorkContext): Promise<ManifestBytes> {
+  switch (artifact.kind) {
+    case "oci-layout":
+      return copyImage(new LayoutSource(artifact.path, artifact.digest), sink, tag, context.stats, work);
+    case "registry": {
+      const source = new RegistrySource(context.clientFor(artifact.ref.registry), artifact.ref.repository, artifact.digest);
+      return copyImage(source, sink, tag, context.stats, work);
+    }
+    case "daemon": {
+      // Scratch space for the archive and compressed layers: as large as the image, gone afterwards.
+      const scratch = mkdtempSync(join(context.env.TMPDIR || tmpdir(), "harmony-push-"));
+      try {
+        const archive = join(scratch, "image.tar");
+        work.reporter.info(`exporting ${artifact.imageId} from the Docker daemon`);
+        await dockerSave(artifact.imageId, archive, context.env, work);
+        const source = await DockerArchiveSource.open(archive, { compression: context.compression, scratchDir: scratch, cacheDir: layerCacheDir(context.env) });
+        return await copyImage(source, sink, tag, context.stats, work);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }
+  }
+}

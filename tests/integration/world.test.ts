@@ -111,6 +111,31 @@ describe("registry", () => {
   );
 });
 
+describe("buildah", () => {
+  test.skipIf(!(["docker", "registry", "buildah", "skopeo"] as const).every((p) => world.available(p)))(
+    "builds the fixture daemonless FROM the htpasswd registry and pushes it back",
+    async () => {
+      const reg = await world.registry({ auth: "htpasswd" });
+      const base = await world.baseImage(reg);
+      const b = world.buildah();
+      const ref = `${reg.host}/world/app:buildah`;
+      const auth = ["--authfile", reg.authFile];
+      await runOk([b.bin, ...b.args, "bud", ...b.budArgs, ...auth, "--build-arg", `BASE=${base}`, "-t", ref, APP], {
+        env: b.env,
+      });
+      await runOk([b.bin, ...b.args, "push", ...auth, ref], { env: b.env });
+      const { env, skopeoArgs } = world.containersEnv();
+      const out = await runOk([world.tool("skopeo"), ...skopeoArgs, "inspect", ...auth, "--config", `docker://${ref}`], {
+        env,
+      });
+      const config = JSON.parse(out.stdout) as { config: { Entrypoint: string[]; Env: string[] } };
+      expect(config.config.Entrypoint).toEqual(["/app/app.sh"]);
+      expect(config.config.Env).toContain("MESSAGE=hello");
+    },
+    SLOW,
+  );
+});
+
 describe("kubernetes", () => {
   const ready = () => (["docker", "registry", "kube"] as const).every((p) => world.available(p));
 

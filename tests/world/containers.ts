@@ -74,13 +74,14 @@ export interface BuildahPart {
   env: Record<string, string>;
   /** Global flags (before the verb). */
   args: string[];
-  /** Flags for `buildah bud`/`build`: chroot isolation, no network. */
+  /** Flags for `buildah bud`/`build`: chroot isolation (which always shares the host network:
+   * buildah refuses --network none with it, so RUN steps must not need the network). */
   budArgs: string[];
 }
 
 export function buildah(): BuildahPart {
   const c = containersEnv();
-  return { bin: tool("buildah"), env: c.env, args: c.buildahArgs, budArgs: ["--isolation", "chroot", "--network", "none"] };
+  return { bin: tool("buildah"), env: c.env, args: c.buildahArgs, budArgs: ["--isolation", "chroot"] };
 }
 
 /** Path of a Debian-packaged tool; throws (with the install hint) when it is missing. */

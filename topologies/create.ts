@@ -5,6 +5,21 @@
 import { HarmonyError } from "../capabilities/index.ts";
 import type { Capabilities, CapabilityName, Topology } from "../scores/score.ts";
 import type { TopologyConfig, TopologyName } from "./config.ts";
+import { createBuildahBuilder } from "./adapters/container-builder/buildah.ts";
+import { createBuildkitBuilder } from "./adapters/container-builder/buildkit.ts";
+import { createDaemonlessBuilder, type DaemonlessBuilderConfig } from "./adapters/container-builder/daemonless/daemonless.ts";
+import { createDockerBuilder } from "./adapters/container-builder/docker.ts";
+import { createK3dBuilder } from "./adapters/container-builder/k3d.ts";
+import { createHelmDelivery } from "./adapters/continuous-delivery/helm.ts";
+import { createDirectoryHelmRegistry } from "./adapters/helm-registry/directory.ts";
+import { createHarborHelmRegistry } from "./adapters/helm-registry/harbor.ts";
+import { createNoopHelmRegistry } from "./adapters/helm-registry/noop.ts";
+import { createOciHelmRegistry } from "./adapters/helm-registry/oci.ts";
+import { createHarborOciRegistry } from "./adapters/oci-registry/harbor.ts";
+import { createNoopOciRegistry } from "./adapters/oci-registry/noop.ts";
+import { createOciLayoutRegistry } from "./adapters/oci-registry/oci-layout.ts";
+import { createRegistryOciRegistry } from "./adapters/oci-registry/registry.ts";
+import { clientsByHost } from "./oci/connect.ts";
 
 export interface AdapterEnv {
   /** Directory of harmony.yaml; relative paths in settings are resolved from it. */
@@ -15,12 +30,31 @@ export interface AdapterEnv {
 type Factory<C extends CapabilityName> = (config: never, env: AdapterEnv) => Capabilities[C];
 type FactoryTable = { [C in CapabilityName]: Partial<Record<string, Factory<C>>> };
 
-/** Filled in as adapters land; see topologies/adapters/. */
+/** One entry per adapter in topologies/adapters/; the key is the `adapter:` value in harmony.yaml. */
 export const FACTORIES: FactoryTable = {
-  containerBuilder: {},
-  ociRegistry: {},
-  helmRegistry: {},
-  continuousDelivery: {},
+  containerBuilder: {
+    docker: createDockerBuilder,
+    buildah: createBuildahBuilder,
+    buildkit: createBuildkitBuilder,
+    k3d: createK3dBuilder,
+    // Base images come from registries through the native client, with stored credentials.
+    daemonless: (config: DaemonlessBuilderConfig, env: AdapterEnv) => createDaemonlessBuilder(config, env, clientsByHost(env.projectDir, env.env)),
+  },
+  ociRegistry: {
+    registry: createRegistryOciRegistry,
+    harbor: createHarborOciRegistry,
+    "oci-layout": createOciLayoutRegistry,
+    noop: createNoopOciRegistry,
+  },
+  helmRegistry: {
+    registry: createOciHelmRegistry,
+    harbor: createHarborHelmRegistry,
+    directory: createDirectoryHelmRegistry,
+    noop: createNoopHelmRegistry,
+  },
+  continuousDelivery: {
+    helm: createHelmDelivery,
+  },
 };
 
 export function availableAdapters(capability: CapabilityName): string[] {

@@ -2,7 +2,9 @@
  * The pieces of a release that are not capabilities but still touch the outside world or the disk:
  * preparing build requests, packaging charts, running smoke checks.
  */
-import { HarmonyError, parseImageRef, type BuildContext } from "../capabilities/index.ts";
+import { parseImageRef, type BuildContext } from "../capabilities/index.ts";
+import { buildableRequest } from "../scores/buildable/index.ts";
+import { packageChartFor } from "../scores/chart/index.ts";
 import type { AppSpec } from "../scores/app-spec.ts";
 import type { ReleasePreparation } from "../scores/release.ts";
 import type { SmokeRunner } from "../scores/smoke.ts";
@@ -25,16 +27,14 @@ export function buildContextFor(app: AppSpec, version: string): BuildContext {
     case "files":
       return { kind: "files", app: app.name, base: parseImageRef(app.image.base), layers: app.image.files, config: app.image.config, labels };
     case "buildable":
-      throw new HarmonyError("config", `${app.name}: buildable generator "${app.image.generator.kind}" is not available in this build`);
+      return buildableRequest({ app: app.name, projectRoot: app.projectRoot, generator: app.image.generator, labels });
   }
 }
 
-export function releasePreparation(_projectDir: string): ReleasePreparation {
+export function releasePreparation(): ReleasePreparation {
   return {
     buildContext: async (app, version) => buildContextFor(app, version),
-    packageChart: async (app) => {
-      throw new HarmonyError("config", `${app.name}: chart packaging is not available in this build`);
-    },
+    packageChart: packageChartFor,
   };
 }
 

@@ -49,7 +49,7 @@ export default defineCommand({
       });
     }
     const scores = buildPipeline(
-      { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(manifest.dir), smoke: smokeRunner() },
+      { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(), smoke: smokeRunner() },
       options,
     );
     const result = await runChecked(live, scores, work, printRun(out));

@@ -118,7 +118,7 @@ step "npm packages" npm_packages
 step "bun $BUN_VERSION" bun_runtime
 step "helm 3 + 4, kubectl 1.31 + 1.35" helm_tools
 if ((WITH_K8S)); then
-  step "kubernetes 1.20 binaries (first build ~11 min)" k8s_binaries
+  step "kubernetes 1.20 binaries (first build 7-11 min)" k8s_binaries
 else
   log "kubernetes build skipped (--no-k8s): cluster tests skip on laptops and fail with CI=true"
 fi

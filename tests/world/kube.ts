@@ -37,13 +37,11 @@ export async function startKube(docker: DockerPart): Promise<KubePart> {
     TMPDIR: dir, // k8s.sh makes its run dir (pki, etcd, kubelet root, logs) here
     DOCKER_HOST: docker.host,
     KUBECTL: join(K8S_BIN, "kubectl"),
-    ETCD_PORT: String(freePort()),
-    ETCD_PEER_PORT: String(freePort()),
-    API_PORT: String(freePort()),
-    KCM_PORT: String(freePort()),
-    SCHED_PORT: String(freePort()),
-    KUBELET_PORT: String(freePort()),
-    KUBELET_HEALTHZ_PORT: String(freePort()),
+  };
+  const pickPorts = () => {
+    for (const p of ["ETCD_PORT", "ETCD_PEER_PORT", "API_PORT", "KCM_PORT", "SCHED_PORT", "KUBELET_PORT", "KUBELET_HEALTHZ_PORT"]) {
+      env[p] = String(freePort());
+    }
   };
   // Registered before `up`: a half-started cluster is stopped too (down is idempotent).
   onTeardown("k8s.sh down", async () => {
@@ -52,13 +50,18 @@ export async function startKube(docker: DockerPart): Promise<KubePart> {
   });
   const upLog = join(dir, "up.log");
   return starting("kube", [upLog], async () => {
-    const r = await run(["bash", K8S_SH, "up"], { env, timeoutMs: UP_TIMEOUT_MS });
-    await Bun.write(upLog, r.stdout + r.stderr);
-    const m = /export KUBECONFIG=(\S+)/.exec(r.stdout);
-    if (r.code !== 0 || !m?.[1]) {
-      throw new WorldError("kube", `k8s.sh up failed (exit ${r.code}):\n${tail(upLog, 30)}\n${componentLogs(dir)}`);
+    let kubeconfig = "";
+    // A port picked now can be taken by a concurrent run before a component binds it.
+    for (let attempt = 1; ; attempt++) {
+      pickPorts();
+      const r = await run(["bash", K8S_SH, "up"], { env, timeoutMs: UP_TIMEOUT_MS });
+      await Bun.write(upLog, r.stdout + r.stderr);
+      kubeconfig = /export KUBECONFIG=(\S+)/.exec(r.stdout)?.[1] ?? "";
+      if (r.code === 0 && kubeconfig) break;
+      const logs = componentLogs(dir);
+      if (attempt < 3 && /already in use/.test(r.stderr + logs)) continue;
+      throw new WorldError("kube", `k8s.sh up failed (exit ${r.code}):\n${tail(upLog, 30)}\n${logs}`);
     }
-    const kubeconfig = m[1];
     return {
       kubeconfig,
       context: "k8s-local",

@@ -1,7 +1,7 @@
 // The CNCF distribution registry (Debian `docker-registry`) on 127.0.0.1, in the
 // flavours tests ask for: anonymous or htpasswd auth, plain HTTP or TLS signed by a CA
 // generated for this run. Storage is a temp dir, so every run starts empty.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensure, starting } from "./parts.ts";
 import { freePort, runOk, startDaemon, waitFor } from "./proc.ts";
@@ -40,18 +40,15 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
   const dir = subdir(`registry-${auth}-${tls ? "tls" : "plain"}`);
   const log = join(dir, "registry.log");
   return starting(`registry(${auth}${tls ? ",tls" : ""})`, [log], async () => {
-    const port = freePort();
-    const host = `127.0.0.1:${port}`;
-    const url = `${tls ? "https" : "http"}://${host}`;
-    const part: RegistryPart = { host, url, auth, tls, dockerConfigDir: join(dir, "docker-config"), authFile: "", log };
+    const part: RegistryPart = { host: "", url: "", auth, tls, dockerConfigDir: join(dir, "docker-config"), authFile: "", log };
     part.authFile = join(part.dockerConfigDir, "config.json");
     const config: Record<string, unknown> = {
       version: 0.1,
       log: { level: "info", fields: { service: "registry" } },
       storage: { filesystem: { rootdirectory: join(dir, "data") }, delete: { enabled: true } },
-      // a fixed secret silences the "generated random secret" warning; single instance only
-      http: { addr: host, secret: crypto.randomUUID() } as Record<string, unknown>,
     };
+    // a fixed secret silences the "generated random secret" warning; single instance only
+    const http: Record<string, unknown> = { secret: crypto.randomUUID() };
     if (auth === "htpasswd") {
       part.username = "harmony";
       part.password = crypto.randomUUID().replaceAll("-", "");
@@ -63,20 +60,34 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     if (tls) {
       const ca = await runCA();
       const leaf = await leafCert(dir, ca);
-      (config.http as Record<string, unknown>).tls = { certificate: leaf.cert, key: leaf.key };
+      http.tls = { certificate: leaf.cert, key: leaf.key };
       part.caFile = ca.cert;
       part.certDir = ca.certDir;
     }
+    // A free port can be taken by a concurrent run before we bind it: then try another.
+    for (let attempt = 1; ; attempt++) {
+      part.host = `127.0.0.1:${freePort()}`;
+      part.url = `${tls ? "https" : "http"}://${part.host}`;
+      const configFile = join(dir, "config.yml");
+      writeFileSync(configFile, JSON.stringify({ ...config, http: { ...http, addr: part.host } }, null, 2)); // JSON is YAML
+      const from = existsSync(log) ? readFileSync(log, "utf8").length : 0;
+      const daemon = track(startDaemon("docker-registry", ["docker-registry", "serve", configFile], log));
+      const logged = (text: string) => readFileSync(log, "utf8").slice(from).includes(text);
+      try {
+        // "listening on" is logged only once OUR listener is bound (another server on the
+        // port would answer HTTP too); then any answer (401 included) means it serves.
+        await waitFor(`registry on ${part.url}`, async () => {
+          if (!logged(`listening on ${part.host}`)) return false;
+          await fetch(`${part.url}/v2/`, { tls: { rejectUnauthorized: false } });
+          return true;
+        }, 30_000, daemon);
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !logged("address already in use")) throw e;
+      }
+    }
     writeDockerConfig(part);
-    const configFile = join(dir, "config.yml");
-    writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-    const daemon = track(startDaemon("docker-registry", ["docker-registry", "serve", configFile], log));
-    // Any HTTP answer (401 included) means it is serving; TLS is checked by the tests.
-    await waitFor(`registry on ${url}`, async () => {
-      await fetch(`${url}/v2/`, { tls: { rejectUnauthorized: false } });
-      return true;
-    }, 30_000, daemon);
-    if (!tls) noteRegistry(host);
+    if (!tls) noteRegistry(part.host);
     return part;
   });
 }

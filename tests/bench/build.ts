@@ -4,17 +4,23 @@
  *     file) against `sha256sum` over the same files (hashing only, the list handed to it).
  *     Goal: under 1 s.
  *  2. our daemonless builder against `buildah bud` + `buildah push oci:` of the equivalent
- *     COPY-only Dockerfile, both on the test world's busybox base, both ending in an OCI layout.
+ *     COPY-only Dockerfile, both on the test world's busybox base (fetched from the registry once,
+ *     then local to each), both ending in an OCI layout.
+ *  3. a release of unchanged content (content key, registry lookup, re-tag: no build, no upload)
+ *     against a release that builds (docker build of a changed build arg, then push), with the
+ *     real docker builder and OciRegistry adapter.
  * Interleaved runs, medians; in-process work is timed around the call, tools around the process.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseImageRef, recordingReporter, type DockerfileBuild, type FilesOnBaseBuild } from "../../capabilities/index.ts";
-import { computeContentKey } from "../../scores/content-key/index.ts";
-import { layoutBlobSource } from "../../topologies/adapters/container-builder/daemonless/blob-source.ts";
+import { parseImageRef, recordingReporter, withTag, type DockerfileBuild, type FilesOnBaseBuild } from "../../capabilities/index.ts";
+import { computeContentKey, decideBuild, recordBuild } from "../../scores/content-key/index.ts";
+import { createDockerBuilder } from "../../topologies/adapters/container-builder/docker.ts";
+import { registryKeyHistoryFor } from "../../topologies/adapters/container-builder/key-history.ts";
+import { createRegistryOciRegistry } from "../../topologies/adapters/oci-registry/registry.ts";
 import { createDaemonlessBuilder } from "../../topologies/adapters/container-builder/daemonless/daemonless.ts";
-import { runOk, world } from "../world/index.ts";
+import { FIXTURES, runOk, world } from "../world/index.ts";
 import { row, type Timed } from "./measure.ts";
 
 const FILES = 10_000;
@@ -91,15 +97,12 @@ async function daemonlessBench(runs: number): Promise<number> {
     writeFileSync(join(app, "etc", "app.conf"), "mode=bench\n");
     writeFileSync(join(app, "Dockerfile"), 'ARG BASE\nFROM $BASE\nCOPY bin /app/bin\nCOPY etc/app.conf /etc/app.conf\nENV MODE=bench\nENTRYPOINT ["/app/bin/tool0.sh"]\n');
 
-    const { env: cenv, skopeoArgs } = world.containersEnv();
-    const baseLayout = join(scratch, "base");
-    await runOk([world.tool("skopeo"), ...skopeoArgs, "copy", "--src-tls-verify=false", `docker://${base}`, `oci:${baseLayout}:${parseImageRef(base).tag}`], { env: cenv });
     const request: FilesOnBaseBuild = {
       kind: "files", app: "bench", base: parseImageRef(base),
       layers: [{ from: join(app, "bin"), to: "/app/bin" }, { from: join(app, "etc", "app.conf"), to: "/etc/app.conf" }],
       config: { entrypoint: ["/app/bin/tool0.sh"], env: { MODE: "bench" } }, labels: {},
     };
-    const daemonless = createDaemonlessBuilder({ adapter: "daemonless", outputDir: join(scratch, "ours") }, { projectDir: scratch, env: {} }, () => layoutBlobSource(baseLayout));
+    const daemonless = createDaemonlessBuilder({ adapter: "daemonless", outputDir: join(scratch, "ours") }, { projectDir: scratch, env: { HOME: scratch } });
     const work = { reporter: recordingReporter(), signal: new AbortController().signal };
     const buildah = world.buildah();
     const benv = { ...buildah.env };
@@ -131,10 +134,57 @@ async function daemonlessBench(runs: number): Promise<number> {
   }
 }
 
-export async function buildBench(runs = 10): Promise<{ contentKeyMs: number; daemonlessRatio: number }> {
+async function cachedReleaseBench(runs: number): Promise<number> {
+  const docker = await world.docker();
+  const reg = await world.registry();
+  const base = await world.baseImage(reg);
+  const scratch = mkdtempSync(join(tmpdir(), "harmony-bench-release-"));
+  try {
+    const env = { projectDir: scratch, env: { ...process.env, ...docker.env, HOME: scratch, DOCKER_CONFIG: undefined } };
+    const registry = createRegistryOciRegistry({ adapter: "registry", url: `${reg.host}/bench` }, env);
+    const builder = createDockerBuilder({ adapter: "docker" }, env);
+    const history = registryKeyHistoryFor(env);
+    const repository = registry.repositoryFor("hello");
+    const work = { reporter: recordingReporter(), signal: new AbortController().signal };
+    let n = 0;
+    /** The release score's image half: key, decide, then re-tag or build + push + record. */
+    const release = async (greeting: string) => {
+      const request: DockerfileBuild = {
+        kind: "dockerfile", app: "hello", contextDir: join(FIXTURES, "..", "build", "hello"), dockerfile: join(FIXTURES, "..", "build", "hello", "Dockerfile"),
+        buildArgs: { BASE: base, GREETING: greeting }, platforms: [], labels: {},
+      };
+      const key = await computeContentKey(request, { builder: "docker" });
+      const decision = await decideBuild({ key, repository, registry, history }, work);
+      const target = withTag(repository, `v${n++}`);
+      if (decision.action === "reuse") return registry.push(decision.artifact, target, work);
+      const published = await registry.push(await builder.build(request, work), target, work);
+      await recordBuild({ key, decision, published, registry, history }, work);
+      return published;
+    };
+    await release("unchanged");
+    const [cached, building] = await interleaved(
+      [
+        { label: "release of unchanged content (key + re-tag)", run: () => release("unchanged") },
+        { label: "release that builds (docker build + push)", run: () => release(`changed-${crypto.randomUUID()}`) },
+      ],
+      runs,
+    );
+    const ratio = cached!.medianMs / building!.medianMs;
+    console.log("cached release");
+    console.log(row(cached!));
+    console.log(row(building!));
+    console.log(`  ratio cached/building: ${ratio.toFixed(2)}x`);
+    return ratio;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export async function buildBench(runs = 10): Promise<{ contentKeyMs: number; daemonlessRatio: number; cachedReleaseRatio: number }> {
   const contentKeyMs = await contentKeyBench(runs);
   const daemonlessRatio = await daemonlessBench(runs);
-  return { contentKeyMs, daemonlessRatio };
+  const cachedReleaseRatio = await cachedReleaseBench(runs);
+  return { contentKeyMs, daemonlessRatio, cachedReleaseRatio };
 }
 
 if (import.meta.main) {

@@ -1,8 +1,7 @@
 /**
- * The daemonless builder: a base image from the real registry, files laid on it as reproducible
- * layers, written as an OCI layout that skopeo accepts and `docker run` runs. The base is read
- * through an OCI layout that skopeo copied from the registry (the native registry client is
- * another issue's; it satisfies BlobSource as is).
+ * The daemonless builder: a base image read from the real registry by the native client, files
+ * laid on it as reproducible layers, written as an OCI layout that skopeo accepts and `docker run`
+ * runs. A base can also come from an OCI layout on disk (here: one skopeo copied).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, utimesSync, writeFileSync } from "node:fs";
@@ -16,8 +15,8 @@ import { BUILD_FIXTURES, copyFixture, dockerRun, helloRequest, pushLayout, recor
 afterAll(removeTemps);
 const needs = !world.available("skopeo") || !world.available("docker") || !world.available("registry");
 
-/** The world's base image, fetched from the registry into a layout our BlobSource reads. */
-async function baseFromRegistry(): Promise<{ base: string; source: string }> {
+/** The world's base image, copied by skopeo from the registry into a layout (layoutBlobSource reads it). */
+async function baseInLayout(): Promise<{ base: string; source: string }> {
   const registry = await world.registry();
   const base = await world.baseImage(registry);
   const source = tempDir("base");
@@ -43,12 +42,11 @@ function workerRequest(root: string, base: string): FilesOnBaseBuild {
 
 describe("daemonless builder", () => {
   test.skipIf(needs)("files on the registry's base: skopeo accepts it, docker runs it, and it is reproducible", async () => {
-    const { base, source } = await baseFromRegistry();
-    const sources = () => layoutBlobSource(source);
-    const env = { projectDir: BUILD_FIXTURES, env: { ...process.env, SOURCE_DATE_EPOCH: undefined } };
+    const base = await world.baseImage(await world.registry());
+    // a private HOME: no user's docker config; the world's registry needs no credentials
+    const env = { projectDir: BUILD_FIXTURES, env: { ...process.env, HOME: tempDir("home"), DOCKER_CONFIG: undefined, SOURCE_DATE_EPOCH: undefined } };
     const work = recordingWork();
-    const builder = createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-a") }, env, sources);
-    expect(await builder.preflight!(work)).toEqual([]);
+    const builder = createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-a") }, env);
     const artifact = await builder.build(workerRequest(join(BUILD_FIXTURES, "files"), base), work);
     if (artifact.kind !== "oci-layout") throw new Error(`expected an OCI layout, got ${artifact.kind}`);
 
@@ -73,20 +71,20 @@ describe("daemonless builder", () => {
     const copy = copyFixture("files");
     utimesSync(join(copy, "bin", "worker.sh"), new Date(2020, 0, 1), new Date(2020, 0, 1));
     chmodSync(join(copy, "etc", "worker.conf"), 0o664);
-    const again = await createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-b") }, env, sources).build(workerRequest(copy, base), recordingWork());
+    const again = await createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-b") }, env).build(workerRequest(copy, base), recordingWork());
     expect(again.kind === "oci-layout" && again.digest).toBe(artifact.digest);
 
     // one changed file changes its layer only
     writeFileSync(join(copy, "etc", "worker.conf"), "mode=changed\n");
-    const changed = await createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-c") }, env, sources).build(workerRequest(copy, base), recordingWork());
+    const changed = await createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-c") }, env).build(workerRequest(copy, base), recordingWork());
     if (changed.kind !== "oci-layout") throw new Error("expected an OCI layout");
     const changedLayers = (JSON.parse((await runOk([skopeo, ...skopeoArgs, "inspect", `oci:${changed.path}:latest`], { env: cenv })).stdout) as { Layers: string[] }).Layers;
     expect(changedLayers.slice(0, 2)).toEqual(inspect.Layers.slice(0, 2));
     expect(changedLayers[2]).not.toBe(inspect.Layers[2]);
   }, SLOW);
 
-  test.skipIf(needs)("a second build into the same layout reuses the base's blobs", async () => {
-    const { base, source } = await baseFromRegistry();
+  test.skipIf(needs)("a base from an OCI layout on disk; a second build into the same layout reuses its blobs", async () => {
+    const { base, source } = await baseInLayout();
     const builder = createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-d") }, { projectDir: "/", env: {} }, () => layoutBlobSource(source));
     const first = recordingWork();
     await builder.build(workerRequest(join(BUILD_FIXTURES, "files"), base), first);
@@ -96,13 +94,19 @@ describe("daemonless builder", () => {
     expect(second.lines.some((l) => l.includes("base already local"))).toBe(true);
   }, SLOW);
 
-  test("refuses Dockerfiles, and says so when no registry client was wired", async () => {
-    const without = createDaemonlessBuilder({ adapter: "daemonless" }, { projectDir: "/", env: {} });
-    expect(await without.preflight!(recordingWork())).toEqual(["the daemonless builder has no registry client to fetch base images with"]);
-    const files = await without.build(workerRequest("/nowhere", "127.0.0.1:5000/base/busybox:1"), recordingWork()).catch((e: unknown) => e);
-    expect(files).toMatchObject({ kind: "config" });
-    const dockerfile = await without.build(helloRequest("/nowhere", "x"), recordingWork()).catch((e: unknown) => e);
+  test.skipIf(needs)("a missing base image is a clear error", async () => {
+    const registry = await world.registry();
+    const builder = createDaemonlessBuilder({ adapter: "daemonless", outputDir: tempDir("out-e") }, { projectDir: "/", env: { HOME: tempDir("home") } });
+    const failure = await builder.build(workerRequest(join(BUILD_FIXTURES, "files"), `${registry.host}/base/nothing:1`), recordingWork()).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(HarmonyError);
+    expect(failure).toMatchObject({ kind: "failed", message: `base image ${registry.host}/base/nothing:1 not found (1)` });
+  }, SLOW);
+
+  test("refuses Dockerfiles: no RUN steps without a runtime", async () => {
+    const builder = createDaemonlessBuilder({ adapter: "daemonless" }, { projectDir: "/", env: {} });
+    const dockerfile = await builder.build(helloRequest("/nowhere", "x"), recordingWork()).catch((e: unknown) => e);
     expect(dockerfile).toBeInstanceOf(HarmonyError);
+    expect(dockerfile).toMatchObject({ kind: "config" });
     expect((dockerfile as HarmonyError).message).toContain("cannot run a Dockerfile (no RUN steps)");
   });
 });

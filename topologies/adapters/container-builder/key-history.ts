@@ -5,12 +5,15 @@
  * ephemeral CI runners because the runner never held it. On disk for topologies without a
  * registry.
  *
- * The registry side speaks through `ArtifactRegistry`, the five calls it needs, shaped like the
- * native registry client (topologies/oci/client.ts) so that client satisfies it as is.
+ * The registry side speaks through `ArtifactRegistry`, the five calls it needs, which the native
+ * registry client (topologies/oci/client.ts) provides: `registryKeyHistoryFor(env)` wires it with
+ * the credentials docker stores; tests may pass any other implementation.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageRef, WorkContext } from "../../../capabilities/index.ts";
+import type { AdapterEnv } from "../../create.ts";
+import { clientsByHost } from "../../oci/connect.ts";
 import { decodeKeyRecord, encodeKeyRecord, KEY_RECORD_MEDIA_TYPE, type KeyHistory } from "../../../scores/content-key/index.ts";
 
 export interface ManifestBytes {
@@ -73,6 +76,11 @@ export function registryKeyHistory(clientFor: (registry: string) => ArtifactRegi
       await client.putManifest(repository.repository, LAST_BUILD_TAG, { mediaType: OCI_MANIFEST, digest: digestOf(manifest), bytes: manifest }, work);
     },
   };
+}
+
+/** The history in the registries images are pushed to, through the native client. */
+export function registryKeyHistoryFor(env: AdapterEnv): KeyHistory {
+  return registryKeyHistory(clientsByHost(env.projectDir, env.env));
 }
 
 /** For topologies without a registry (an OCI layout on disk): one record file per repository. */

@@ -22,6 +22,7 @@ import {
   type WorkContext,
 } from "../../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../../create.ts";
+import { clientsByHost } from "../../../oci/connect.ts";
 import type { ContainerBuilderConfig } from "../../../config.ts";
 import { imageLabels } from "../oci-labels.ts";
 import { hostPlatform, parsePlatform, resolveBase, type BaseImage } from "./base-image.ts";
@@ -39,26 +40,22 @@ const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
 const OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /**
- * `sources` picks where base images are read from per registry host. Until the topology wires the
- * native registry client (topologies/oci/client.ts satisfies BlobSource as is), a builder made
- * without it reports that it cannot fetch a base.
+ * `sources` picks where base images are read from per registry host: by default the native
+ * registry client (topologies/oci) with the credentials docker stores (DOCKER_CONFIG, helpers) and
+ * plain HTTP only for loopback registries; an OCI layout on disk (layoutBlobSource) also works.
  */
-export function createDaemonlessBuilder(config: DaemonlessBuilderConfig, env: AdapterEnv, sources?: BlobSourceFor): ContainerBuilder {
+export function createDaemonlessBuilder(config: DaemonlessBuilderConfig, env: AdapterEnv, sources: BlobSourceFor = clientsByHost(env.projectDir, env.env)): ContainerBuilder {
   const outputRoot = config.outputDir === undefined ? join(tmpdir(), "harmony-build") : resolve(env.projectDir, config.outputDir);
   const platform = config.platform === undefined ? hostPlatform() : parsePlatform(config.platform);
   return {
     adapter: "daemonless",
-    preflight: async () => (sources === undefined ? [NO_SOURCE] : []),
     build: async (request, work) => {
       const files = filesOnly(request);
-      if (sources === undefined) throw new HarmonyError("config", NO_SOURCE);
       const base = await resolveBase(sources(files.base.registry), files.base, platform, work);
       return buildOnBase(files, base, sources, join(outputRoot, files.app), env.env, work);
     },
   };
 }
-
-const NO_SOURCE = "the daemonless builder has no registry client to fetch base images with";
 
 function filesOnly(request: BuildContext): FilesOnBaseBuild {
   if (request.kind === "files") return request;

@@ -80,6 +80,11 @@ export function tooLarge(origin: string, path: string, bytes: number): HarmonyEr
   });
 }
 
+/** helm drops a UTF-8 byte-order mark from every file it loads. */
+export function withoutBom(data: Uint8Array): Uint8Array {
+  return data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? data.subarray(3) : data;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -11,6 +11,7 @@ import { checkChartFiles, fileLabel, fileText, textFile, type ChartFile, type Ch
 import { CHART_YAML_HINT, isSemver, readChartYaml, renderChartYaml, requireApplication, type ChartMetadata } from "./chart-yaml.ts";
 import { readChartDirectory } from "./read-directory.ts";
 import { editValues, imagePathOf, type Values } from "./values.ts";
+import { unpackVendored } from "./vendored.ts";
 
 export interface PackageOptions {
   /** The release version: becomes the chart's `version`. */
@@ -34,9 +35,8 @@ export interface PackagedChart {
 const SUBCHART_FILE = /^charts\/([^/]+)\/(.+)$/;
 
 /**
- * helm loads each `charts/<dir>/` as a chart and writes it back under `charts/<its name>/` with a
- * re-serialised Chart.yaml; nested subcharts likewise. Vendored `charts/*.tgz` stay as they are
- * (helm would unpack them into directories; it loads either form the same way).
+ * helm loads each `charts/<dir>/` (and each unpacked `charts/*.tgz`) as a chart and writes it back
+ * under `charts/<its name>/` with a re-serialised Chart.yaml; nested subcharts likewise.
  */
 function normaliseSubcharts(files: readonly ChartFile[], label: (path: string) => string): { files: ChartFile[]; names: Set<string> } {
   const out: ChartFile[] = [];
@@ -60,11 +60,10 @@ function normaliseSubcharts(files: readonly ChartFile[], label: (path: string) =
   return { files: out, names };
 }
 
-/** `helm package` refuses a chart whose declared dependencies are not vendored in charts/. */
-function checkDependencies(metadata: ChartMetadata, subcharts: Set<string>, files: readonly ChartFile[], chartYaml: string): void {
+/** `helm package` refuses a chart whose declared dependencies are not vendored in charts/ (by chart name). */
+function checkDependencies(metadata: ChartMetadata, subcharts: Set<string>, chartYaml: string): void {
   for (const [i, dependency] of (metadata.dependencies ?? []).entries()) {
-    const archived = files.some((f) => f.path.startsWith(`charts/${dependency.name}-`) && f.path.endsWith(".tgz") && !f.path.slice(7).includes("/"));
-    if (!subcharts.has(dependency.name) && !archived) {
+    if (!subcharts.has(dependency.name)) {
       throw new HarmonyError("config", `${chartYaml}: dependencies[${i}] "${dependency.name}" is declared but missing from charts/`, {
         hint: "vendor it first (`helm dependency build`), as `helm package` requires",
       });
@@ -103,9 +102,9 @@ export async function packageChart(chart: ChartFiles, options: PackageOptions): 
     }
   }
 
-  const rest = chart.files.filter((f) => f.path !== "Chart.yaml" && f.path !== "values.yaml");
+  const rest = await unpackVendored(chart.files.filter((f) => f.path !== "Chart.yaml" && f.path !== "values.yaml"), label);
   const { files, names } = normaliseSubcharts(rest, label);
-  checkDependencies(metadata, names, files, label("Chart.yaml"));
+  checkDependencies(metadata, names, label("Chart.yaml"));
   files.push(textFile("Chart.yaml", renderChartYaml(metadata)));
   if (values !== undefined) files.push(textFile("values.yaml", values));
   const ordered = helmOrder(files);

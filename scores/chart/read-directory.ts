@@ -8,14 +8,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, sep } from "node:path";
 import { HarmonyError } from "../../capabilities/index.ts";
-import { byBytes, MAX_FILE_BYTES, tooLarge, type ChartFile, type ChartFiles } from "./chart-files.ts";
+import { byBytes, MAX_FILE_BYTES, tooLarge, withoutBom, type ChartFile, type ChartFiles } from "./chart-files.ts";
 import { HelmignoreError, isIgnored, parseHelmignore, type IgnoreRules } from "./helmignore.ts";
-
-const BOM = [0xef, 0xbb, 0xbf];
-
-function withoutBom(data: Uint8Array): Uint8Array {
-  return data[0] === BOM[0] && data[1] === BOM[1] && data[2] === BOM[2] ? data.subarray(3) : data;
-}
 
 function readRules(root: string): IgnoreRules {
   const file = join(root, ".helmignore");

@@ -1,7 +1,7 @@
 // Our chart archives read by the real helm 3.17 and 4.1: `helm lint`, `helm template` (the pinned
 // digest is in what it renders), `helm show chart`, and the same file list as `helm package`.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -65,6 +65,18 @@ for (const major of MAJORS) {
       const theirs = await helmPackageEntries(major, join(FIXTURES, "web"), VERSION);
       expect(await tarList(path)).toEqual(theirs);
       expect([...chart.entries]).toEqual(theirs);
+    });
+
+    test.skipIf(!world.available("helm"))("a vendored dependency archive (helm dependency build's charts/*.tgz) is unpacked as helm package does", async () => {
+      const parent = mkdtempSync(join(out, "vendored-"));
+      mkdirSync(join(parent, "charts"));
+      writeFileSync(join(parent, "Chart.yaml"), "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n  - name: cache\n    version: 0.2.0\n");
+      await helm(major, ["package", join(FIXTURES, "web/charts/cache-dir"), "--destination", join(parent, "charts")]);
+      const ours = await packageChartDirectory(parent, { version: VERSION });
+      expect([...ours.entries]).toEqual(await helmPackageEntries(major, parent, VERSION));
+      expect(ours.entries).toContain("parent/charts/cache/templates/configmap.yaml");
+      const rendered = (await helm(major, ["template", "rel", await archive(ours)])).stdout;
+      expect(rendered).toContain("name: rel-cache");
     });
 
     test.skipIf(!world.available("helm"))("webapp chart: lints strictly, renders only Kubernetes 1.20 API versions with the digest, follows values", async () => {

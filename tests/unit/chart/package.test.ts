@@ -108,11 +108,6 @@ describe("layout", () => {
     expect(await entryText(hydrated.bytes, "mini/values.yaml")).toContain(IMAGE.ref.digest);
   });
 
-  test("a vendored .tgz dependency is kept as it is", async () => {
-    const files = built({ ...MINIMAL, "Chart.yaml": "apiVersion: v2\nname: mini\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.2.3\n" });
-    const chart = await packageChart({ ...files, files: [...files.files, { path: "charts/redis-1.2.3.tgz", data: new Uint8Array([1, 2, 3]) }] }, { version: "1.0.0" });
-    expect(chart.entries).toContain("mini/charts/redis-1.2.3.tgz");
-  });
 });
 
 describe("refusals", () => {

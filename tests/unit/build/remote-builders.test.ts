@@ -118,18 +118,3 @@ describe("k3d — not run for real: no k3d or cluster here", () => {
     expect(readFileSync(tool.argvFile, "utf8").trim().split("\n")).toEqual(["cluster", "get", "dev"]);
   });
 });
-
-describe("the adapter table the topology wires", () => {
-  test("every containerBuilder adapter of the settings schema has a factory, and each names itself", async () => {
-    const { CONTAINER_BUILDERS } = await import("../../../topologies/adapters/container-builder/index.ts");
-    const env = { projectDir: "/", env: { PATH: "/nonexistent" } };
-    const made = [
-      CONTAINER_BUILDERS.docker({ adapter: "docker" }, env),
-      CONTAINER_BUILDERS.buildah({ adapter: "buildah" }, env),
-      CONTAINER_BUILDERS.buildkit({ adapter: "buildkit", host: "tcp://127.0.0.1:1" }, env),
-      CONTAINER_BUILDERS.k3d({ adapter: "k3d", cluster: "dev" }, env),
-      CONTAINER_BUILDERS.daemonless({ adapter: "daemonless" }, env),
-    ];
-    expect(made.map((b) => b.adapter)).toEqual(Object.keys(CONTAINER_BUILDERS));
-  });
-});

@@ -2,7 +2,7 @@
 // build script), from a directory outside the repository, written after the binary was built — so
 // it cannot have been bundled — and rendered by the real helm with the pinned digest.
 import { afterAll, describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ChartPackage } from "../../../capabilities/index.ts";
@@ -35,19 +35,20 @@ describe("module chart from a compiled binary", () => {
       cpSync(join(ROOT, "fixtures/charts/module"), join(repo, "deploy"), { recursive: true });
       const module = join(repo, "deploy", "chart.ts");
 
-      const ran = await run([binary, module, DIGEST], { cwd: repo, env: { PATH: "/usr/bin:/bin", HOME: scratch, NODE_PATH: "", BUN_INSTALL: "" } });
+      const kept = join(scratch, "kept.tgz");
+      const ran = await run([binary, module, DIGEST, kept], { cwd: repo, env: { PATH: "/usr/bin:/bin", HOME: scratch, NODE_PATH: "", BUN_INSTALL: "" } });
       expect(ran.stderr).toBe("");
       expect(ran.code).toBe(0);
       const chart = JSON.parse(ran.stdout) as ChartPackage;
       expect(chart).toMatchObject({ name: "demo-worker", version: "1.4.0" });
       expect(chart.archivePath).toStartWith(tmpdir());
+      expect(existsSync(chart.archivePath)).toBe(false); // its temporary directory went with the process
 
       for (const major of MAJORS) {
-        const rendered = (await helm(major, ["template", "rel", chart.archivePath])).stdout;
+        const rendered = (await helm(major, ["template", "rel", kept])).stdout;
         expect(rendered).toContain(`image: "127.0.0.1:5000/demo/demo-worker:1.4.0@${DIGEST}"`);
         expect(rendered).toContain('value: "*/5 * * * *"');
       }
-      rmSync(resolve(chart.archivePath, ".."), { recursive: true, force: true });
     },
     120_000,
   );

@@ -13,8 +13,9 @@ import { helm, MAJORS } from "./helm-cli.ts";
 const MANIFEST = resolve(import.meta.dir, "../../../fixtures/demo/harmony.yaml");
 const DIGEST = `sha256:${"d1".repeat(32)}`;
 const archives: string[] = [];
+// packageChartFor removes its directory when the process exits, which `bun test` never signals.
 afterAll(() => {
-  for (const archive of archives) rmSync(dirname(archive), { recursive: true, force: true });
+  for (const archive of archives) rmSync(dirname(dirname(archive)), { recursive: true, force: true });
 });
 
 describe("the demo project's charts", () => {

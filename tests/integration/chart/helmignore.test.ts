@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { HarmonyError } from "../../../capabilities/index.ts";
-import { packageChartDirectory } from "../../../scores/chart/package.ts";
+import { packageChartDirectory, writeChartPackage } from "../../../scores/chart/package.ts";
 import { world } from "../../world/index.ts";
-import { helmMayFail, helmPackageEntries, MAJORS } from "./helm-cli.ts";
+import { helmMayFail, helmPackageEntries, MAJORS, tarList } from "./helm-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "harmony-helmignore-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,6 +30,8 @@ const TREE = [
   "docs/x/deep.md",
   "ci/values.yaml",
   "x/docs/other.md",
+  // over tar's 100-byte name field, and not ASCII: a PAX record in both archives
+  `templates/${"nested-directory-with-a-long-name/".repeat(3)}config-map-ünïcode.yaml`,
 ];
 
 function chart(name: string, helmignore: string, links: [string, string][] = []): string {
@@ -72,6 +74,7 @@ for (const major of MAJORS) {
         const ours = await packageChartDirectory(dir, { version: "0.1.0" });
         const theirs = await helmPackageEntries(major, dir, "0.1.0");
         expect([...ours.entries]).toEqual(theirs);
+        expect(await tarList(writeChartPackage(ours, join(scratch, "ours", name, String(major))))).toEqual(theirs);
       });
     }
 

@@ -9,6 +9,9 @@ import { createConsola, type ConsolaInstance, type LogObject } from "consola/cor
 import { formatIssue, HarmonyError, type Reporter } from "../capabilities/index.ts";
 import { exitCodeFor } from "./exit-codes.ts";
 
+/** Set once a document went to stdout: --json promises exactly one per process. */
+let documentPrinted = false;
+
 export interface OutputOptions {
   readonly json: boolean;
   readonly debug: boolean;
@@ -47,6 +50,7 @@ export class Output {
   }
 
   document(value: unknown): void {
+    documentPrinted = true;
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
@@ -63,7 +67,9 @@ export class Output {
       return 1;
     }
     if (this.json) {
-      this.document({ error: { kind: error.kind, message: error.message, hint: error.hint, issues: error.issues } });
+      // A failed run already printed its report (with the failure in it): don't add a second document.
+      if (!documentPrinted) this.document({ error: { kind: error.kind, message: error.message, hint: error.hint, issues: error.issues } });
+      else process.stderr.write(`error: ${error.message}\n`);
     } else {
       this.consola.error(error.message);
       for (const issue of error.issues) process.stderr.write(`  ${formatIssue(issue)}\n`);

@@ -1,16 +1,10 @@
 /**
- * DeployScore: install or upgrade the published chart on one target, with the image pinned by
- * digest. A failed deploy rolls the target back to its previous release and reports failure.
+ * DeployScore: install or upgrade the published chart (its image pinned by digest) on one target. A failed deploy rolls the target back to its previous release and reports failure.
  */
-import { imageName, type ClusterTarget, type ReleaseState } from "../capabilities/index.ts";
+import type { ClusterTarget, ReleaseState } from "../capabilities/index.ts";
 import type { AppSpec } from "./app-spec.ts";
 import { requirePublished, type PipelineState } from "./pipeline-state.ts";
 import type { Score } from "./score.ts";
-
-export function imageValues(state: PipelineState, step: string): Record<string, unknown> {
-  const { image } = requirePublished(state, step);
-  return { image: { repository: imageName(image.ref), tag: image.ref.tag ?? "", digest: image.ref.digest } };
-}
 
 export function deployScore(
   app: AppSpec,
@@ -29,7 +23,9 @@ export function deployScore(
       if (current?.status === "deployed" && current.chartVersion === chart.version) {
         return { status: "succeeded", summary: `already deployed: ${target.releaseName} revision ${current.revision} runs ${chart.version}`, detail: current };
       }
-      const values = { ...(app.values[target.name] ?? {}), ...imageValues(state, name) };
+      // The published chart already pins the image by digest (hydrated at release); the values
+      // here are only the target's own, so a chart keeps its image wherever it declared it.
+      const values = app.values[target.name] ?? {};
       try {
         const release = await caps.continuousDelivery.deploy({ app: app.name, version, target, chart, values }, work);
         return { status: "succeeded", summary: `${target.releaseName} revision ${release.revision} in ${target.namespace}`, detail: release };

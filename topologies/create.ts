@@ -12,9 +12,10 @@ import { createDockerBuilder } from "./adapters/container-builder/docker.ts";
 import { createK3dBuilder } from "./adapters/container-builder/k3d.ts";
 import { createHelmDelivery } from "./adapters/continuous-delivery/helm.ts";
 import { createDirectoryHelmRegistry } from "./adapters/helm-registry/directory.ts";
-import { createHarborHelmRegistry } from "./adapters/helm-registry/harbor.ts";
+import { createHarborHelmRegistry, type HarborHelmSettings } from "./adapters/helm-registry/harbor.ts";
 import { createNoopHelmRegistry } from "./adapters/helm-registry/noop.ts";
-import { createOciHelmRegistry } from "./adapters/helm-registry/oci.ts";
+import { createOciHelmRegistry, type OciHelmSettings } from "./adapters/helm-registry/oci.ts";
+import { chartAccessFor, withChartAccess } from "./chart-access.ts";
 import { createHarborOciRegistry } from "./adapters/oci-registry/harbor.ts";
 import { createNoopOciRegistry } from "./adapters/oci-registry/noop.ts";
 import { createOciLayoutRegistry } from "./adapters/oci-registry/oci-layout.ts";
@@ -47,8 +48,8 @@ export const FACTORIES: FactoryTable = {
     noop: createNoopOciRegistry,
   },
   helmRegistry: {
-    registry: createOciHelmRegistry,
-    harbor: createHarborHelmRegistry,
+    registry: (config: OciHelmSettings, env: AdapterEnv) => withChartAccess(createOciHelmRegistry(config, env), chartAccessFor(config, env.projectDir)),
+    harbor: (config: HarborHelmSettings, env: AdapterEnv) => withChartAccess(createHarborHelmRegistry(config, env), chartAccessFor(config, env.projectDir)),
     directory: createDirectoryHelmRegistry,
     noop: createNoopHelmRegistry,
   },

@@ -96,7 +96,8 @@ describe("pipeline", () => {
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.name)).toEqual(["release", "deploy staging", "smoke staging", "deploy production", "smoke production"]);
     expect(w.log).toEqual(["build", "push image", "push chart", "deploy staging", "deploy production"]);
-    expect(w.deploys[0]!.values).toEqual({ replicas: 1, image: { repository: "127.0.0.1:5000/web", tag: "1.0.0", digest: DIGEST } });
+    expect(w.deploys[0]!.values).toEqual({ replicas: 1 });
+    expect(w.deploys[0]!.chart.digest).toBe(DIGEST);
     expect(w.deploys[1]!.target.releaseName).toBe("web-prod");
   });
 

@@ -95,3 +95,17 @@ export function historyEntry(release: HelmRelease): HistoryEntry {
 export function isPending(release: HelmRelease): boolean {
   return PENDING_STATUSES.includes(release.info.status);
 }
+
+/**
+ * Rewrites one revision's status (in the record and in the Secret's `status` label, which helm's
+ * queries select on), as helm does when an operation it runs fails.
+ */
+export async function setReleaseStatus(kube: Kube, release: HelmRelease, status: HelmStatus, description: string): Promise<void> {
+  const name = secretName(release.name, release.version);
+  const secret = await kube.core.readNamespacedSecret({ name, namespace: release.namespace });
+  const record = decodeReleaseData(secret.data?.release ?? "");
+  const updated = { ...record, info: { ...record.info, status, description } };
+  secret.data = { ...secret.data, release: encodeReleaseData(updated) };
+  secret.metadata = { ...secret.metadata, labels: { ...secret.metadata?.labels, status } };
+  await kube.core.replaceNamespacedSecret({ name, namespace: release.namespace, body: secret });
+}

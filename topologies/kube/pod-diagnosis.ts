@@ -16,8 +16,9 @@ export interface PodProblem {
   readonly crashed: boolean;
 }
 
-/** Waiting reasons that only a new image or spec can cure. ErrImagePull is not one: the kubelet
- * retries it once before it settles into ImagePullBackOff, and a registry blip looks the same. */
+/** Waiting reasons that only a new image or spec can cure. ErrImagePull is one only when the
+ * registry gave a definite answer (see DEFINITE_PULL_ERROR): a connection that failed is retried
+ * by the kubelet and may well succeed. */
 const TERMINAL_WAITING = new Set([
   "ImagePullBackOff",
   "CrashLoopBackOff",
@@ -27,6 +28,13 @@ const TERMINAL_WAITING = new Set([
   "CreateContainerError",
   "RunContainerError",
 ]);
+
+/** The registry answered, and the answer was no: waiting for ImagePullBackOff changes nothing. */
+const DEFINITE_PULL_ERROR = /manifest unknown|not found|unauthorized|denied|invalid reference format/i;
+
+function isTerminal(reason: string, message: string): boolean {
+  return TERMINAL_WAITING.has(reason) || (reason === "ErrImagePull" && DEFINITE_PULL_ERROR.test(message));
+}
 
 function containerProblem(pod: string, status: V1ContainerStatus): PodProblem | undefined {
   const waiting = status.state?.waiting;
@@ -38,7 +46,7 @@ function containerProblem(pod: string, status: V1ContainerStatus): PodProblem | 
       const exit = `last exit ${lastExit.exitCode}${lastExit.reason ? ` (${lastExit.reason})` : ""}, ${status.restartCount} restarts`;
       message = message === "" ? exit : `${exit}: ${message}`;
     }
-    return { pod, container: status.name, reason: waiting.reason, message, terminal: TERMINAL_WAITING.has(waiting.reason), crashed };
+    return { pod, container: status.name, reason: waiting.reason, message, terminal: isTerminal(waiting.reason, waiting.message ?? ""), crashed };
   }
   const exit = status.state?.terminated;
   if (exit !== undefined && exit.exitCode !== 0) {

@@ -54,12 +54,16 @@ describe("rollout verdicts (kubectl rollout status rules)", () => {
 const pod = (status: V1Pod["status"]): V1Pod => ({ metadata: { name: "web-abc" }, status });
 
 describe("why a pod is not ready", () => {
-  test("ImagePullBackOff is terminal; the first ErrImagePull is not (the kubelet retries it)", () => {
+  test("ImagePullBackOff is terminal; ErrImagePull only when the registry said no (a failed connection is retried)", () => {
     const waiting = (reason: string) => pod({ containerStatuses: [{ name: "web", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason, message: 'Back-off pulling image "x"' } } }] });
     expect(podProblems(waiting("ImagePullBackOff"))).toEqual([
       { pod: "web-abc", container: "web", reason: "ImagePullBackOff", message: 'Back-off pulling image "x"', terminal: true, crashed: false },
     ]);
     expect(podProblems(waiting("ErrImagePull"))[0]?.terminal).toBe(false);
+    const refused = pod({ containerStatuses: [{ name: "web", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "dial tcp 127.0.0.1:5000: connect: connection refused" } } }] });
+    expect(podProblems(refused)[0]?.terminal).toBe(false);
+    const unknown = pod({ containerStatuses: [{ name: "web", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull", message: "manifest for x@sha256:00 not found: manifest unknown" } } }] });
+    expect(podProblems(unknown)[0]?.terminal).toBe(true);
     expect(podProblems(waiting("ContainerCreating"))).toEqual([]);
   });
 

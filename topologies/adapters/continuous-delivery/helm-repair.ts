@@ -8,7 +8,7 @@
  */
 import { HarmonyError, type ClusterTarget, type WorkContext } from "../../../capabilities/index.ts";
 import { kubeMessage, type Kube } from "../../kube/client.ts";
-import { isPending, readReleases, secretName, type HelmRelease } from "../../kube/helm-release.ts";
+import { isPending, readReleases, secretName, setReleaseStatus, type HelmRelease } from "../../kube/helm-release.ts";
 import { lastGoodBefore } from "./helm-state.ts";
 
 export type StuckRepair =
@@ -53,6 +53,13 @@ export async function repairStuckRelease(
     case "rollback":
       work.reporter.warn(`${describeStuck(plan.stuck)}: rolling back to revision ${plan.to.version} (chart ${plan.to.chart.metadata.version})`);
       await rollbackTo(plan.to.version);
+      // helm's rollback supersedes the deployed revision but leaves the dead one pending forever;
+      // record it as what it was, a failed operation, so `helm history` tells the truth.
+      try {
+        await setReleaseStatus(kube, plan.stuck, "failed", `${plan.stuck.info.description ?? ""}; its helm client was killed (harmony rolled back to ${plan.to.version})`.replace(/^; /, ""));
+      } catch (error) {
+        work.reporter.warn(`could not mark revision ${plan.stuck.version} of ${plan.stuck.name} failed: ${kubeMessage(error)}`);
+      }
       return plan;
   }
 }

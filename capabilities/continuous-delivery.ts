@@ -61,6 +61,11 @@ export interface ReleaseState {
 
 export interface ContinuousDelivery extends Preflight {
   readonly adapter: string;
+  /**
+   * False when a deploy only writes desired state for something else to apply later (GitOps):
+   * nothing runs yet, so checks against the running app are skipped, not passed. Default true.
+   */
+  readonly appliesImmediately?: boolean;
   deploy(request: DeployRequest, work: WorkContext): Promise<ReleaseState>;
   /** The release as it is now, or undefined when it was never installed. */
   current(target: DeployTarget, work: WorkContext): Promise<ReleaseState | undefined>;

@@ -9,16 +9,21 @@ import {
   withTag,
   type BuildContext,
   type ChartPackage,
+  type ImageRef,
   type PublishedImage,
   type WorkContext,
 } from "../capabilities/index.ts";
 import type { AppSpec } from "./app-spec.ts";
+import { computeContentKey } from "./content-key/key.ts";
+import { decideBuild, recordBuild, type KeyHistory } from "./content-key/reuse.ts";
 import type { PipelineState, Published } from "./pipeline-state.ts";
 import type { Capabilities, Score } from "./score.ts";
 
 export interface ReleasePreparation {
   buildContext(app: AppSpec, version: string, work: WorkContext): Promise<BuildContext>;
   packageChart(app: AppSpec, version: string, image: PublishedImage, work: WorkContext): Promise<ChartPackage>;
+  /** Where the previous build's content key is kept, so a rebuild can say what changed. */
+  readonly keyHistory?: KeyHistory;
 }
 
 export type ReleaseNeeds = "containerBuilder" | "ociRegistry" | "helmRegistry";
@@ -41,9 +46,8 @@ export function releaseScore(
         return { status: "succeeded", summary: `already published: ${formatImageRef(existing.image.ref)}; chart ${existing.chart.version}`, detail: existing };
       }
       const request = await prep.buildContext(app, version, work);
-      const artifact = await caps.containerBuilder.build(request, work);
       const target = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
-      const image = await caps.ociRegistry.push(artifact, target, work);
+      const image = await buildOrReuse(caps, request, target, prep.keyHistory, work);
       const chartPackage = await prep.packageChart(app, version, image, work);
       const chart = await caps.helmRegistry.push(chartPackage, work);
       state.published = { image, chart };
@@ -54,6 +58,29 @@ export function releaseScore(
       };
     },
   };
+}
+
+/**
+ * Never build the same thing twice: a content key over what determines the image names a cache tag
+ * in the registry. A hit is re-tagged (no build, no upload); a miss builds, says why, and records.
+ */
+async function buildOrReuse(
+  caps: Pick<Capabilities, ReleaseNeeds>,
+  request: BuildContext,
+  target: ImageRef,
+  history: KeyHistory | undefined,
+  work: WorkContext,
+): Promise<PublishedImage> {
+  const baseDigest = request.kind === "files" ? await caps.ociRegistry.resolve(request.base, work).catch(() => undefined) : undefined;
+  const key = await computeContentKey(request, { builder: caps.containerBuilder.adapter, ...(baseDigest ? { baseDigest } : {}) });
+  const repository = caps.ociRegistry.repositoryFor(request.app);
+  const decision = await decideBuild({ key, repository, registry: caps.ociRegistry, ...(history ? { history } : {}) }, work);
+  if (decision.action === "reuse") return caps.ociRegistry.push(decision.artifact, target, work);
+  const withCache = request.kind === "dockerfile" && decision.cacheFrom.length > 0 ? { ...request, cacheFrom: decision.cacheFrom } : request;
+  const artifact = await caps.containerBuilder.build(withCache, work);
+  const published = await caps.ociRegistry.push(artifact, target, work);
+  await recordBuild({ key, decision, published, registry: caps.ociRegistry, ...(history ? { history } : {}) }, work);
+  return published;
 }
 
 async function findPublished(

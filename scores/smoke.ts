@@ -40,6 +40,11 @@ export function smokeScore(
     run: async (caps, work) => {
       const checks = app.smoke.filter((c) => appliesTo(c, target.name));
       if (checks.length === 0) return { status: "skipped", summary: "no smoke checks declared", detail: [] };
+      if (caps.continuousDelivery.appliesImmediately === false) {
+        const why = `${caps.continuousDelivery.adapter} only writes the desired state; nothing runs until it is applied`;
+        const results = checks.map((c): CheckResult => ({ check: c.type, status: "skipped", evidence: why }));
+        return { status: "skipped", summary: `${checks.length} skipped: ${why}`, detail: results };
+      }
       const results: CheckResult[] = [];
       for (const check of checks) results.push(await runner.run(check, { app: app.name, version, target }, work));
       const failed = results.filter((r) => r.status === "failed");

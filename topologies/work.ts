@@ -5,6 +5,11 @@
 import { parseImageRef, type BuildContext } from "../capabilities/index.ts";
 import { buildableRequest } from "../scores/buildable/index.ts";
 import { packageChartFor } from "../scores/chart/index.ts";
+import type { KeyHistory } from "../scores/content-key/reuse.ts";
+import { directoryKeyHistory, registryKeyHistoryFor } from "./adapters/container-builder/key-history.ts";
+import type { OciRegistryConfig, TopologyConfig } from "./config.ts";
+import type { AdapterEnv } from "./create.ts";
+import { isAbsolute, join, resolve } from "node:path";
 import type { AppSpec } from "../scores/app-spec.ts";
 import type { ReleasePreparation } from "../scores/release.ts";
 import type { SmokeRunner } from "../scores/smoke.ts";
@@ -31,10 +36,25 @@ export function buildContextFor(app: AppSpec, version: string): BuildContext {
   }
 }
 
-export function releasePreparation(): ReleasePreparation {
+/** Where a topology keeps build keys: beside the images it publishes (a registry, or the layout on disk). */
+function keyHistoryFor(config: OciRegistryConfig | undefined, env: AdapterEnv): KeyHistory | undefined {
+  switch (config?.adapter) {
+    case "registry":
+    case "harbor":
+      return registryKeyHistoryFor(env);
+    case "oci-layout":
+      return directoryKeyHistory(join(isAbsolute(config.path) ? config.path : resolve(env.projectDir, config.path), ".harmony-keys"));
+    default:
+      return undefined;
+  }
+}
+
+export function releasePreparation(config: TopologyConfig, env: AdapterEnv): ReleasePreparation {
+  const keyHistory = keyHistoryFor(config.ociRegistry, env);
   return {
     buildContext: async (app, version) => buildContextFor(app, version),
     packageChart: packageChartFor,
+    ...(keyHistory ? { keyHistory } : {}),
   };
 }
 

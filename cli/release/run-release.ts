@@ -24,7 +24,8 @@ export async function runRelease(resolved: ResolvedRelease, plan: PlanView, opti
   const app = manifest.apps.find((a) => a.name === tag.app)!;
   const config = effectiveConfig(topology.name, manifest.topologies[topology.name]);
   const needs = [...new Set(plan.steps.flatMap((s) => s.needs))].sort((a, b) => CAPABILITY_NAMES.indexOf(a) - CAPABILITY_NAMES.indexOf(b));
-  const live = createTopology(topology.name, config, { projectDir: manifest.dir, env: process.env }, needs);
+  const adapterEnv = { projectDir: manifest.dir, env: process.env };
+  const live = createTopology(topology.name, config, adapterEnv, needs);
   const work = workContext(out.reporter());
   const problems = (await runPreflight(live, work)).flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`));
   if (problems.length > 0) {
@@ -33,7 +34,7 @@ export async function runRelease(resolved: ResolvedRelease, plan: PlanView, opti
     });
   }
   const scores = buildPipeline(
-    { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(), smoke: smokeRunner() },
+    { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(config, adapterEnv), smoke: smokeRunner() },
     options,
   );
   const result = await runChecked(live, scores, work, printRun(out));

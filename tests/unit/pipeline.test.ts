@@ -1,5 +1,8 @@
 /** The pipeline's order, blocking, rollback and resume, with in-memory capabilities passed in as values. */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { recordingReporter, type ContinuousDelivery, type DeployRequest, type ImageRef, type ReleaseState } from "../../capabilities/index.ts";
 import type { AppSpec } from "../../scores/app-spec.ts";
 import { buildPipeline, type PipelineOptions } from "../../scores/pipeline.ts";
@@ -51,7 +54,7 @@ function world() {
     ociRegistry: {
       adapter: "fake-oci",
       repositoryFor: (name: string): ImageRef => ({ registry: "127.0.0.1:5000", repository: name }),
-      push: async (_: unknown, to: ImageRef) => (log.push("push image"), images.set(to.tag!, DIGEST), { ref: { ...to, digest: DIGEST } }),
+      push: async (_: unknown, to: ImageRef) => (log.push(to.tag!.startsWith("cache-") ? "tag cache" : "push image"), images.set(to.tag!, DIGEST), { ref: { ...to, digest: DIGEST } }),
       resolve: async (ref: ImageRef) => images.get(ref.tag!),
     },
     helmRegistry: {
@@ -79,8 +82,13 @@ function smoke(failOn?: string): SmokeRunner & { runs: string[] } {
   };
 }
 
+// A real (tiny) build context: the release computes a content key over its files.
+const context = mkdtempSync(join(tmpdir(), "harmony-pipeline-unit-"));
+writeFileSync(join(context, "Dockerfile"), "FROM scratch\n");
+afterAll(() => rmSync(context, { recursive: true, force: true }));
+
 const prep = {
-  buildContext: async () => ({ kind: "dockerfile" as const, app: "web", contextDir: "/src", dockerfile: "/src/Dockerfile", buildArgs: {}, platforms: [], labels: {} }),
+  buildContext: async () => ({ kind: "dockerfile" as const, app: "web", contextDir: context, dockerfile: join(context, "Dockerfile"), buildArgs: {}, platforms: [], labels: {} }),
   packageChart: async (_a: AppSpec, version: string) => ({ name: "web", version, archivePath: "/tmp/web.tgz" }),
 };
 
@@ -95,7 +103,7 @@ describe("pipeline", () => {
     const result = await run(w, "1.0.0", {});
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.name)).toEqual(["release", "deploy staging", "smoke staging", "deploy production", "smoke production"]);
-    expect(w.log).toEqual(["build", "push image", "push chart", "deploy staging", "deploy production"]);
+    expect(w.log).toEqual(["build", "push image", "tag cache", "push chart", "deploy staging", "deploy production"]);
     expect(w.deploys[0]!.values).toEqual({ replicas: 1 });
     expect(w.deploys[0]!.chart.digest).toBe(DIGEST);
     expect(w.deploys[1]!.target.releaseName).toBe("web-prod");
@@ -135,6 +143,15 @@ describe("pipeline", () => {
     const again = await run(w, "1.0.0", {});
     expect(again.status).toBe("succeeded");
     expect(again.steps.map((s) => s.outcome.summary.split(":")[0])).toEqual(["already published", "already deployed", "1 passed, 0 failed, 0 skipped", "already deployed", "1 passed, 0 failed, 0 skipped"]);
-    expect(w.log).toEqual(["build", "push image", "push chart", "deploy staging", "deploy production"]);
+    expect(w.log).toEqual(["build", "push image", "tag cache", "push chart", "deploy staging", "deploy production"]);
+  });
+
+  test("a new version of unchanged content re-tags the cached image instead of building", async () => {
+    const w = world();
+    await run(w, "1.0.0", { until: "staging" });
+    const next = await run(w, "1.0.1", { until: "staging" });
+    expect(next.status).toBe("succeeded");
+    expect(w.log.filter((l) => l === "build")).toEqual(["build"]);
+    expect(w.log).toContain("push image");
   });
 });

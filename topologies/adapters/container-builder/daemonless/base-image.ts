@@ -43,6 +43,23 @@ export function parsePlatform(text: string): Platform {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
+/** `FROM scratch`, as docker spells it: no base at all, only the layers the build adds. */
+export function isScratch(ref: ImageRef): boolean {
+  return ref.registry === "docker.io" && ref.repository === "library/scratch" && ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest");
+}
+
+/** The empty base: nothing to fetch, so a files-only image needs no registry at all. */
+export function scratchBase(ref: ImageRef, platform: Platform): BaseImage {
+  const config: ConfigJson = {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: {},
+    rootfs: { type: "layers", diff_ids: [] },
+  };
+  return { ref, digest: "scratch", config, layers: [] };
+}
+
 export async function resolveBase(source: BlobSource, ref: ImageRef, platform: Platform, work: WorkContext): Promise<BaseImage> {
   const name = formatImageRef(ref);
   let manifest = await fetchManifest(source, ref, ref.digest ?? ref.tag ?? "latest", work);

@@ -25,7 +25,7 @@ import type { AdapterEnv } from "../../../create.ts";
 import { clientsByHost } from "../../../oci/connect.ts";
 import type { ContainerBuilderConfig } from "../../../config.ts";
 import { imageLabels } from "../oci-labels.ts";
-import { hostPlatform, parsePlatform, resolveBase, type BaseImage } from "./base-image.ts";
+import { hostPlatform, isScratch, parsePlatform, resolveBase, scratchBase, type BaseImage } from "./base-image.ts";
 import type { BlobSourceFor } from "./blob-source.ts";
 import { derivedConfig, type AddedLayer } from "./image-config.ts";
 import { planLayer, writeLayer } from "./layer.ts";
@@ -51,7 +51,7 @@ export function createDaemonlessBuilder(config: DaemonlessBuilderConfig, env: Ad
     adapter: "daemonless",
     build: async (request, work) => {
       const files = filesOnly(request);
-      const base = await resolveBase(sources(files.base.registry), files.base, platform, work);
+      const base = isScratch(files.base) ? scratchBase(files.base, platform) : await resolveBase(sources(files.base.registry), files.base, platform, work);
       return buildOnBase(files, base, sources, join(outputRoot, files.app), env.env, work);
     },
   };
@@ -99,10 +99,15 @@ async function buildOnBase(
     mediaType: OCI_MANIFEST,
     config: configDescriptor,
     layers: [...base.layers, ...ours],
-    annotations: {
-      "org.opencontainers.image.base.name": formatImageRef({ registry: base.ref.registry, repository: base.ref.repository, ...(base.ref.tag ? { tag: base.ref.tag } : {}) }),
-      "org.opencontainers.image.base.digest": base.digest,
-    },
+    // An image on scratch has no base to name.
+    ...(isScratch(base.ref)
+      ? {}
+      : {
+          annotations: {
+            "org.opencontainers.image.base.name": formatImageRef({ registry: base.ref.registry, repository: base.ref.repository, ...(base.ref.tag ? { tag: base.ref.tag } : {}) }),
+            "org.opencontainers.image.base.digest": base.digest,
+          },
+        }),
   });
   layout.writeIndex(manifest, LAYOUT_TAG);
   prune(layout, new Set([manifest.digest, configDescriptor.digest, ...base.layers.map((l) => l.digest), ...ours.map((l) => l.digest)]));

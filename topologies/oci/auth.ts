@@ -27,7 +27,8 @@ function basic(credential: Credential): string {
 export class Authenticator {
   private challenge: Challenge | undefined;
   private credential: Promise<Credential | undefined> | undefined;
-  private readonly tokens = new Map<string, CachedToken>();
+  /** Promises, so concurrent requests needing the same scopes share one token request. */
+  private readonly tokens = new Map<string, Promise<CachedToken>>();
 
   constructor(
     private readonly host: string,
@@ -50,11 +51,17 @@ export class Authenticator {
       return credential?.username !== undefined ? basic(credential) : undefined;
     }
     const key = [...scopes].sort().join(" ");
-    const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
-    const token = await this.requestToken(challenge, scopes, work);
-    this.tokens.set(key, token);
-    return `Bearer ${token.token}`;
+    const pending = this.tokens.get(key);
+    if (pending) {
+      const current = await pending.catch(() => undefined);
+      if (current && current.expiresAt > Date.now()) return `Bearer ${current.token}`;
+      // expired or failed: renew once, unless a concurrent caller already did
+      if (this.tokens.get(key) !== pending) return this.authorization(scopes, work);
+    }
+    const renewed = this.requestToken(challenge, scopes, work);
+    this.tokens.set(key, renewed);
+    renewed.catch(() => this.tokens.delete(key));
+    return `Bearer ${(await renewed).token}`;
   }
 
   /**

@@ -10,9 +10,10 @@ import type { ImageArtifact, WorkContext } from "../../capabilities/index.ts";
 import type { ManifestBytes, RegistryClient } from "./client.ts";
 import { DockerArchiveSource, type LayerCompression } from "./docker-archive.ts";
 import { dockerSave } from "./docker-save.ts";
-import { copyImage, type ImageSink } from "./image-copy.ts";
+import { copyImage, type ImageSink, type ImageSource } from "./image-copy.ts";
 import { layerCacheDir } from "./layer-gzip.ts";
 import { LayoutSource } from "./layout.ts";
+import { ociSource } from "./oci-convert.ts";
 import type { TransferStats } from "./progress.ts";
 import { RegistrySource } from "./registry-image.ts";
 
@@ -22,16 +23,17 @@ export interface PushContext {
   readonly compression: LayerCompression;
   /** Client for the registry a `registry` artifact is in. */
   clientFor(host: string): RegistryClient;
+  /** Rewrite Docker-typed manifests with OCI media types (an OCI layout destination needs it). */
+  readonly ociOnly?: boolean;
 }
 
 export async function pushArtifact(artifact: ImageArtifact, sink: ImageSink, tag: string, context: PushContext, work: WorkContext): Promise<ManifestBytes> {
+  const copy = (source: ImageSource) => copyImage(context.ociOnly ? ociSource(source) : source, sink, tag, context.stats, work);
   switch (artifact.kind) {
     case "oci-layout":
-      return copyImage(new LayoutSource(artifact.path, artifact.digest), sink, tag, context.stats, work);
-    case "registry": {
-      const source = new RegistrySource(context.clientFor(artifact.ref.registry), artifact.ref.repository, artifact.digest);
-      return copyImage(source, sink, tag, context.stats, work);
-    }
+      return copy(new LayoutSource(artifact.path, artifact.digest));
+    case "registry":
+      return copy(new RegistrySource(context.clientFor(artifact.ref.registry), artifact.ref.repository, artifact.digest));
     case "daemon": {
       // Scratch space for the archive and compressed layers: as large as the image, gone afterwards.
       const scratch = mkdtempSync(join(context.env.TMPDIR || tmpdir(), "harmony-push-"));
@@ -40,7 +42,7 @@ export async function pushArtifact(artifact: ImageArtifact, sink: ImageSink, tag
         work.reporter.info(`exporting ${artifact.imageId} from the Docker daemon`);
         await dockerSave(artifact.imageId, archive, context.env, work);
         const source = await DockerArchiveSource.open(archive, { compression: context.compression, scratchDir: scratch, cacheDir: layerCacheDir(context.env) });
-        return await copyImage(source, sink, tag, context.stats, work);
+        return await copy(source);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }

@@ -20,7 +20,7 @@ export interface PublisherOptions {
   readonly connection: Connection;
   readonly env: Env;
   readonly compression?: LayerCompression;
-  /** Runs once before the first push; throws to stop it (Harbor: the project must exist). */
+  /** Runs once before the first push, after the credentials were accepted; throws to stop it (Harbor: the project must exist). */
   readonly beforePush?: (work: WorkContext) => Promise<void>;
   /** Extra preflight problems (Harbor: a missing project). */
   readonly preflightExtra?: (work: WorkContext) => Promise<string[]>;
@@ -43,13 +43,15 @@ export function registryPublisher(options: PublisherOptions): CountingOciRegistr
         throw new HarmonyError("failed", `${options.adapter} adapter pushes to ${endpoint.host}, not to ${imageName(to)}`);
       }
       const tag = requireTag(to);
-      if (options.beforePush) {
-        ready ??= options.beforePush(work).catch((error: unknown) => {
-          ready = undefined;
-          throw error;
-        });
-        await ready;
-      }
+      // Refused credentials or a missing project fail here, in milliseconds, not after exporting the image.
+      ready ??= (async () => {
+        await client.checkAccess(work);
+        await options.beforePush?.(work);
+      })().catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      });
+      await ready;
       const root = await pushArtifact(artifact, new RegistrySink(client, to.repository), tag, context, work);
       return { ref: { registry: to.registry, repository: to.repository, tag, digest: root.digest } };
     },

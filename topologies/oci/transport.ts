@@ -133,12 +133,14 @@ export class Transport {
         if (!isRetryableStatus(response.status)) return response;
         const delay = nextDelay(this.retry, attempt++, Date.now() - started, parseRetryAfter(response.headers.get("retry-after"), Date.now()));
         if (delay === undefined) return response;
+        work.reporter.debug(`${init.method} ${redact(url)}: ${response.status}; retrying in ${Math.round(delay)} ms`);
         await response.body?.cancel();
         await sleep(delay, work.signal);
       } catch (error) {
         if (error instanceof HarmonyError || isCertificateError(error) || isTlsProtocolError(error)) throw this.connectionError(error, work);
         const delay = nextDelay(this.retry, attempt++, Date.now() - started, undefined);
         if (delay === undefined) throw this.connectionError(error, work);
+        work.reporter.debug(`${init.method} ${redact(url)}: ${String(error)}; retrying in ${Math.round(delay)} ms`);
         await sleep(delay, work.signal);
       }
     }

@@ -58,11 +58,17 @@ export function releasePreparation(config: TopologyConfig, env: AdapterEnv): Rel
   };
 }
 
-export function smokeRunner(): SmokeRunner {
+export function smokeRunner(env: Readonly<Record<string, string | undefined>>): SmokeRunner {
   return {
     run: async (check, context, work) => {
-      if (check.type === "http") return runHttpCheck(check, context, work);
-      return { check: check.type, status: "skipped", evidence: `${check.type} checks are not available in this build` };
+      switch (check.type) {
+        case "http":
+          return runHttpCheck(check, context, work);
+        case "job":
+          return (await import("./smoke/job-check.ts")).runJobCheck(check, context, work, env);
+        case "helm-test":
+          return (await import("./smoke/helm-test-check.ts")).runHelmTestCheck(check, context, work, env);
+      }
     },
   };
 }

@@ -34,7 +34,7 @@ export async function runRelease(resolved: ResolvedRelease, plan: PlanView, opti
     });
   }
   const scores = buildPipeline(
-    { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(config, adapterEnv), smoke: smokeRunner() },
+    { app, version: tag.version, chartName: plan.chart.name, targets: manifest.targets, prep: releasePreparation(config, adapterEnv), smoke: smokeRunner(process.env) },
     options,
   );
   const result = await runChecked(live, scores, work, printRun(out));

@@ -1,9 +1,26 @@
-/** `bun run bench`: every benchmark, each comparing harmony with the real tool in the same run. */
+/**
+ * `bun run bench`: every benchmark, each comparing harmony with the real tool doing the same work
+ * in the same run, printing ratios. BENCH_RUNS scales the repetitions; BENCH_ONLY=name,name picks.
+ */
 import { world } from "../world/index.ts";
+import { buildBench } from "./build.ts";
+import { chartBench } from "./chart.ts";
 import { startupBench } from "./startup.ts";
 
+const runs = process.env.BENCH_RUNS === undefined ? undefined : Number(process.env.BENCH_RUNS);
+const only = process.env.BENCH_ONLY?.split(",");
+const benches: Record<string, () => Promise<unknown>> = {
+  startup: () => startupBench(runs),
+  chart: () => chartBench(runs),
+  build: () => buildBench(runs),
+};
+
 try {
-  await startupBench(Number(process.env.BENCH_RUNS ?? 40));
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only && !only.includes(name)) continue;
+    await bench();
+    console.log("");
+  }
 } finally {
   await world.teardown();
 }

@@ -29,8 +29,13 @@ describe.skipIf(!ready)("job smoke check", () => {
   test("a Job that exits 0 passes, and is deleted afterwards", async () => {
     const result = await runJobCheck({ type: "job", image, command: ["sh", "-c", "echo all good"], timeoutSeconds: 90, targets: [] }, context(), work(), {});
     expect(result).toMatchObject({ check: "job", status: "passed" });
-    const jobs = await runOk([kube.kubectl, "--kubeconfig", kube.kubeconfig, "get", "jobs", "-n", target.namespace, "-o", "name"]);
-    expect(jobs.stdout.trim()).toBe("");
+    // Deletion is asynchronous (foreground: the pod goes first); it must complete on its own.
+    let left = "unchecked";
+    for (let i = 0; i < 60 && left !== ""; i++) {
+      left = (await runOk([kube.kubectl, "--kubeconfig", kube.kubeconfig, "get", "jobs", "-n", target.namespace, "-o", "name"])).stdout.trim();
+      if (left !== "") await Bun.sleep(500);
+    }
+    expect(left).toBe("");
   }, 120_000);
 
   test("a failing Job fails with its last log lines as evidence", async () => {

@@ -5,6 +5,7 @@
 import { world } from "../world/index.ts";
 import { buildBench } from "./build.ts";
 import { chartBench } from "./chart.ts";
+import { pipelineBench } from "./pipeline.ts";
 import { startupBench } from "./startup.ts";
 
 const runs = process.env.BENCH_RUNS === undefined ? undefined : Number(process.env.BENCH_RUNS);
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   startup: () => startupBench(runs),
   chart: () => chartBench(runs),
   build: () => buildBench(runs),
+  pipeline: () => pipelineBench(runs === undefined ? 3 : Math.min(runs, 5)),
 };
 
 try {

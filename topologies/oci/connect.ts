@@ -7,6 +7,7 @@ import { HarmonyError } from "../../capabilities/index.ts";
 import { RegistryClient } from "./client.ts";
 import { credentialPlaces, explicitCredential, storedCredential, type ExplicitCredentials } from "./credentials.ts";
 import { parseEndpoint, type Endpoint, type EndpointSettings } from "./endpoint.ts";
+import { responseTimeoutMs } from "./retry.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,11 +28,12 @@ function apiHost(host: string): string {
 /** Clients for registries named by image references, with stored credentials; one per host. */
 export function clientsByHost(projectDir: string, env: Env, known: ReadonlyMap<string, RegistryClient> = new Map()): (host: string) => RegistryClient {
   const clients = new Map(known);
+  const timeout = responseTimeoutMs(env);
   return (host) => {
     let client = clients.get(host);
     if (!client) {
       const endpoint = parseEndpoint({ url: apiHost(host) }, projectDir);
-      client = new RegistryClient({ endpoint, credentials: () => storedCredential(host, env), places: () => credentialPlaces(env).join(", ") });
+      client = new RegistryClient({ endpoint, credentials: () => storedCredential(host, env), places: () => credentialPlaces(env).join(", "), responseTimeoutMs: timeout });
       clients.set(host, client);
     }
     return client;
@@ -42,7 +44,7 @@ export function connect(settings: RegistrySettings, projectDir: string, env: Env
   const endpoint = parseEndpoint(settings, projectDir);
   const explicit = explicitCredential(endpoint.host, settings, env);
   const places = () => (explicit ? explicit.source : credentialPlaces(env).join(", ") || "no docker config (HOME and DOCKER_CONFIG unset)");
-  const client = new RegistryClient({ endpoint, credentials: async () => explicit ?? storedCredential(endpoint.host, env), places });
+  const client = new RegistryClient({ endpoint, credentials: async () => explicit ?? storedCredential(endpoint.host, env), places, responseTimeoutMs: responseTimeoutMs(env) });
   return { endpoint, client, clientFor: clientsByHost(projectDir, env, new Map([[endpoint.host, client]])) };
 }
 

@@ -27,6 +27,8 @@ export interface Endpoint {
   readonly caFile?: string;
 }
 
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
+
 export function isLoopback(host: string): boolean {
   const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.split(":")[0]!;
   return name === "localhost" || name === "::1" || /^127(\.\d{1,3}){3}$/.test(name);
@@ -40,6 +42,13 @@ export function parseEndpoint(settings: EndpointSettings, projectDir: string): E
     });
   }
   const [, given, host, path] = match as unknown as [string, string | undefined, string, string];
+  // Only a name or address and a port: `127.0.0.1:5000@evil.example` would pass as loopback (and
+  // so for plain HTTP) while fetch sends the request to evil.example.
+  if (!HOST.test(host)) {
+    throw new HarmonyError("config", `registry url "${settings.url}": "${host}" is not a host name or address with an optional port`, {
+      hint: "e.g. url: registry.example.com/team or url: 127.0.0.1:5000 (credentials go in username and passwordEnv, never in the url)",
+    });
+  }
   const insecure = settings.insecure === true;
   const plainAllowed = insecure || isLoopback(host);
   if (given === "http" && !plainAllowed) {

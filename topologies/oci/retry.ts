@@ -16,6 +16,23 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 10_000, budgetMs: 60_000 };
 
+/**
+ * How long a registry may stay silent after a request went out before that try counts as failed:
+ * well under the retry budget, so a stalled try still leaves time for another.
+ */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+
+/** The response timeout, overridden by HARMONY_REGISTRY_TIMEOUT_SECONDS (a registry slow to commit large blobs). */
+export function responseTimeoutMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.HARMONY_REGISTRY_TIMEOUT_SECONDS;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_RESPONSE_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new HarmonyError("config", `HARMONY_REGISTRY_TIMEOUT_SECONDS=${raw} is not a positive number of seconds`, { hint: "unset it for the default (30)" });
+  }
+  return seconds * 1000;
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status === 500 || status === 502 || status === 503 || status === 504;
 }

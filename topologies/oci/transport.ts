@@ -8,7 +8,7 @@ import { HarmonyError, type WorkContext } from "../../capabilities/index.ts";
 import { Authenticator, type CredentialLookup } from "./auth.ts";
 import { isCertificateError, isTlsProtocolError, type Endpoint } from "./endpoint.ts";
 import { registryFailure } from "./registry-errors.ts";
-import { DEFAULT_RETRY, interrupted, isRetryableStatus, nextDelay, parseRetryAfter, sleep, type RetryPolicy } from "./retry.ts";
+import { DEFAULT_RESPONSE_TIMEOUT_MS, DEFAULT_RETRY, interrupted, isRetryableStatus, nextDelay, parseRetryAfter, sleep, type RetryPolicy } from "./retry.ts";
 
 export interface RegistryRequest {
   readonly method: "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
@@ -28,6 +28,8 @@ export interface TransportOptions {
   /** Where credentials were looked for, for "none found" messages. */
   readonly places: () => string;
   readonly retry?: RetryPolicy;
+  /** A try whose answer has not begun this long after the request went out fails (and may be retried). */
+  readonly responseTimeoutMs?: number;
 }
 
 const MAX_REDIRECTS = 5;
@@ -108,7 +110,9 @@ export class Transport {
   private async probe(work: WorkContext): Promise<string> {
     const { scheme } = this.options.endpoint;
     const tryScheme = async (s: "https" | "http") => {
-      const response = await this.fetchWithRetry(`${s}://${this.host}/v2/`, { method: "GET" }, work);
+      // Any HTTP answer settles the scheme: a 5xx is retried by the request that needs a 200 (signing
+      // in), not here as well, which would double the wait and overrun preflight's bound.
+      const response = await this.fetchWithRetry(`${s}://${this.host}/v2/`, { method: "GET" }, work, false);
       work.reporter.debug(`GET ${s}://${this.host}/v2/ → ${response.status}`);
       if (response.status === 401) this.auth.learn(response.headers.get("www-authenticate"), false);
       await response.body?.cancel();
@@ -125,12 +129,12 @@ export class Transport {
     }
   }
 
-  private async fetchWithRetry(url: string, init: RequestInit, work: WorkContext): Promise<Response> {
+  private async fetchWithRetry(url: string, init: RequestInit, work: WorkContext, retryStatuses = true): Promise<Response> {
     const started = Date.now();
     for (let attempt = 0; ; ) {
       try {
         const response = await this.fetchFollowing(url, init, work);
-        if (!isRetryableStatus(response.status)) return response;
+        if (!retryStatuses || !isRetryableStatus(response.status)) return response;
         const delay = nextDelay(this.retry, attempt++, Date.now() - started, parseRetryAfter(response.headers.get("retry-after"), Date.now()));
         if (delay === undefined) return response;
         work.reporter.debug(`${init.method} ${redact(url)}: ${response.status}; retrying in ${Math.round(delay)} ms`);
@@ -151,7 +155,7 @@ export class Transport {
     let current = url;
     let headers = init.headers as Record<string, string> | undefined;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const response = await fetch(current, { ...init, headers, redirect: "manual", signal: work.signal, tls: this.options.endpoint.tls } as RequestInit);
+      const response = await this.fetchAnswered(current, { ...init, headers, redirect: "manual" }, work);
       const location = response.headers.get("location");
       const isRedirect = [301, 302, 303, 307, 308].includes(response.status) && location !== null;
       if (!isRedirect || (init.method !== "GET" && init.method !== "HEAD")) return withUrl(response, current);
@@ -166,6 +170,42 @@ export class Transport {
     throw new HarmonyError("failed", `registry ${this.host}: too many redirects from ${redact(url)}`);
   }
 
+  /**
+   * One fetch that gives up when the registry goes quiet: a server that accepts a request and never
+   * answers would otherwise hang the release. The clock restarts with every body chunk sent, so a
+   * large upload on a slow link is not cut; it stops once the answer begins. The error is a plain
+   * one, which the callers treat like a dropped connection (retried, or the upload restarted).
+   */
+  private async fetchAnswered(url: string, init: RequestInit, work: WorkContext): Promise<Response> {
+    const timeoutMs = this.options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    const quiet = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => quiet.abort(), timeoutMs);
+    };
+    const body =
+      init.body instanceof ReadableStream
+        ? init.body.pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+              transform(chunk, controller) {
+                rearm();
+                controller.enqueue(chunk);
+              },
+            }),
+          )
+        : init.body;
+    rearm();
+    try {
+      return await fetch(url, { ...init, body, signal: AbortSignal.any([work.signal, quiet.signal]), tls: this.options.endpoint.tls } as RequestInit);
+    } catch (error) {
+      if (quiet.signal.aborted && !work.signal.aborted) throw new Error(`no answer within ${timeoutMs / 1000}s of the request`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private connectionError(error: unknown, work: WorkContext): unknown {
     if (work.signal.aborted) return interrupted();
     if (error instanceof HarmonyError) return error;
@@ -177,7 +217,8 @@ export class Transport {
         hint: caFile ? `${caFile} does not sign this registry's certificate` : "set caFile to the registry's CA certificate (PEM), or insecure: true to skip verification",
       });
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // Bun appends advice for developers ("For more information, pass `verbose: true`…"): not for users.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*For more information, pass `verbose: true`.*$/s, "");
     return new HarmonyError("failed", `cannot reach registry ${this.host}: ${message}`, { cause, hint: "check the registry url and that the registry is up" });
   }
 }

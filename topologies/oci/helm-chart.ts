@@ -6,16 +6,18 @@
  * `created` annotation is the archive's own Chart.yaml time, not the clock, so pushing the same
  * archive twice gives the same digest.
  */
-import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
-import { extract } from "tar-stream";
-import { parse } from "yaml";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { HarmonyError, type WorkContext } from "../../capabilities/index.ts";
 import type { BlobContent } from "./blob-upload.ts";
 import type { ManifestBytes } from "./client.ts";
 import { hashFile, sha256 } from "./digest.ts";
 import type { ImageSource } from "./image-copy.ts";
 import { MEDIA, type Descriptor } from "./media-types.ts";
+import { indexTarBytes } from "./tar-index.ts";
+
+/** helm refuses charts that decompress to more than this (its MaxDecompressedChartSize default). */
+const MAX_DECOMPRESSED = 100 << 20;
 
 interface Maintainer {
   name?: string;
@@ -32,31 +34,26 @@ export interface ChartMetadata {
 
 /** Chart.yaml of the chart at the archive's top level (`<name>/Chart.yaml`) and its time in the archive. */
 export async function readChartYaml(archivePath: string): Promise<{ metadata: ChartMetadata; mtime: Date | undefined }> {
-  const entries = extract();
-  const input = createReadStream(archivePath).pipe(createGunzip());
-  input.on("error", (error) => entries.destroy(error));
-  input.pipe(entries);
+  let tar: Uint8Array;
   try {
-    for await (const entry of entries) {
-      if (!/^[^/]+\/Chart\.yaml$/.test(entry.header.name)) {
-        entry.resume();
-        continue;
-      }
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
-      const metadata = parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> | null;
-      entries.destroy();
-      input.destroy();
-      if (!metadata || typeof metadata.name !== "string" || typeof metadata.version !== "string" || typeof metadata.apiVersion !== "string") {
-        throw new HarmonyError("failed", `${archivePath}: Chart.yaml lacks name, version or apiVersion`);
-      }
-      return { metadata: metadata as ChartMetadata, mtime: entry.header.mtime };
-    }
+    // Charts are small (helm caps them), so the archive is read whole: no stream machinery to load.
+    tar = gunzipSync(readFileSync(archivePath), { maxOutputLength: MAX_DECOMPRESSED });
   } catch (error) {
-    if (error instanceof HarmonyError) throw error;
     throw new HarmonyError("failed", `${archivePath} is not a chart archive (.tgz): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  throw new HarmonyError("failed", `${archivePath}: no <name>/Chart.yaml in the archive`);
+  const members = await indexTarBytes(tar);
+  const entry = [...members.values()].find((m) => m.type === "file" && /^[^/]+\/Chart\.yaml$/.test(m.name));
+  if (!entry) throw new HarmonyError("failed", `${archivePath}: no <name>/Chart.yaml in the archive`);
+  let metadata: Record<string, unknown> | null;
+  try {
+    metadata = Bun.YAML.parse(new TextDecoder().decode(tar.subarray(entry.offset, entry.offset + entry.size))) as Record<string, unknown> | null;
+  } catch (error) {
+    throw new HarmonyError("failed", `${archivePath}: ${entry.name} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!metadata || typeof metadata.name !== "string" || typeof metadata.version !== "string" || typeof metadata.apiVersion !== "string") {
+    throw new HarmonyError("failed", `${archivePath}: Chart.yaml lacks name, version or apiVersion`);
+  }
+  return { metadata: metadata as ChartMetadata, mtime: entry.mtime };
 }
 
 /** The fields of helm's chart.Metadata, in its Go struct order, as `helm push` writes the config. */

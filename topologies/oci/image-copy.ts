@@ -23,9 +23,10 @@ export interface ImageSource {
   readonly name: string;
   /**
    * The manifest or index to push. `has` lets a source that must transform content (compress a
-   * layer) skip the work for blobs the sink already holds.
+   * layer) skip the work for blobs the sink already holds; `ready` lets it hand over blobs while it
+   * still prepares others, so their upload starts early.
    */
-  root(work: WorkContext, has: (digest: string) => Promise<boolean>): Promise<ManifestBytes>;
+  root(work: WorkContext, has: (digest: string) => Promise<boolean>, ready?: (blob: Descriptor) => void): Promise<ManifestBytes>;
   manifest(descriptor: Descriptor, work: WorkContext): Promise<ManifestBytes>;
   blob(descriptor: Descriptor, work: WorkContext): BlobContent;
   /** A repository of the sink's registry holding these blobs, when a mount can replace an upload. */
@@ -38,15 +39,24 @@ function parse<T>(manifest: ManifestBytes): T {
   return JSON.parse(new TextDecoder().decode(manifest.bytes)) as T;
 }
 
-async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await run(items[next++]!);
-  });
-  await Promise.all(workers);
+/** At most `limit` of the functions it runs are in flight at once. */
+function limiter(limit: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (run) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await run();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 export async function copyImage(source: ImageSource, sink: ImageSink, tag: string, stats: TransferStats, work: WorkContext): Promise<ManifestBytes> {
+  const progress = new PushProgress(work.reporter, stats, `${sink.name}:${tag}`);
   const known = new Map<string, Promise<boolean>>();
   const has = (digest: string) => {
     let answer = known.get(digest);
@@ -56,7 +66,27 @@ export async function copyImage(source: ImageSource, sink: ImageSink, tag: strin
     }
     return answer;
   };
-  const root = await source.root(work, has);
+  const limit = limiter(BLOB_CONCURRENCY);
+  const ensured = new Map<string, Promise<void>>();
+  // Each blob once, whether the source handed it over early or the manifest names it.
+  const ensure = (d: Descriptor): Promise<void> => {
+    let done = ensured.get(d.digest);
+    if (!done) {
+      done = limit(async () => {
+        if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while pushing");
+        if (await has(d.digest)) return progress.blob(d.digest, d.size, "present");
+        const outcome = await sink.writeBlob(d, source.blob(d, work), mountFrom, progress.counter(d.digest, d.size), work);
+        known.set(d.digest, Promise.resolve(true));
+        progress.blob(d.digest, d.size, outcome, mountFrom);
+      });
+      ensured.set(d.digest, done);
+      done.catch(() => {}); // awaited below with the others
+    }
+    return done;
+  };
+  progress.start();
+  const mountFrom = source.mountFrom?.(sink);
+  const root = await source.root(work, has, (d) => void ensure(d));
   const manifests: ManifestBytes[] = isIndexMediaType(root.mediaType)
     ? await Promise.all(parse<ImageIndex>(root).manifests.map((d) => source.manifest(d, work)))
     : [root];
@@ -65,17 +95,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, tag: strin
     if (isIndexMediaType(m.mediaType)) throw new HarmonyError("failed", `${source.name}: nested indexes are not supported`);
     for (const d of referencedBlobs(parse<ImageManifest>(m))) blobs.set(d.digest, d);
   }
-  const all = [...blobs.values()];
-  const progress = new PushProgress(work.reporter, stats, `${sink.name}:${tag}`, all.length);
-  progress.start(all.reduce((sum, d) => sum + d.size, 0));
-  const mountFrom = source.mountFrom?.(sink);
-  await eachLimited(all, BLOB_CONCURRENCY, async (d) => {
-    if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while pushing");
-    if (await has(d.digest)) return progress.blob(d.digest, d.size, "present");
-    const outcome = await sink.writeBlob(d, source.blob(d, work), mountFrom, progress.counter(d.digest, d.size), work);
-    known.set(d.digest, Promise.resolve(true));
-    progress.blob(d.digest, d.size, outcome, mountFrom);
-  });
+  await Promise.all([...blobs.values()].map(ensure));
   if (manifests[0] !== root) {
     for (const m of manifests) {
       await sink.putManifest(m.digest, m, work);
@@ -84,6 +104,6 @@ export async function copyImage(source: ImageSource, sink: ImageSink, tag: strin
   }
   await sink.putManifest(tag, root, work);
   progress.manifest();
-  work.reporter.info(`pushed ${sink.name}:${tag}@${root.digest}`);
+  progress.done(root.digest, [...blobs.values()]);
   return root;
 }

@@ -1,21 +1,15 @@
 /**
  * Layers leave `docker save` uncompressed; registries and pulls are better served gzipped, as
- * `docker push` does. Compression is deterministic (same zlib, same level: same bytes) so the same
- * image gets the same digest on every push, and a small cache maps an uncompressed layer (its
- * diff ID) to its compressed digest, so a re-push of a layer the registry already holds compresses
- * nothing and uploads nothing.
+ * `docker push` does. Compression is deterministic (see gzip-pool.ts) so the same image gets the
+ * same digest on every push, and a small cache maps an uncompressed layer (its diff ID) to its
+ * compressed digest, so a re-push of a layer the registry already holds compresses nothing and
+ * uploads nothing.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createWriteStream } from "node:fs";
-import { createGzip } from "node:zlib";
-import type { WorkContext } from "../../capabilities/index.ts";
+import { HarmonyError, type WorkContext } from "../../capabilities/index.ts";
 import { digestHex, readRange, type FileRange } from "./digest.ts";
-
-/** Fast and still a good ratio on typical layers; level 6 costs ~2× the time for a few percent. */
-export const GZIP_LEVEL = 1;
+import { BLOCK_SIZE, GZIP_SCHEME, type GzipPool } from "./gzip-pool.ts";
 
 export interface CompressedLayer {
   readonly digest: string;
@@ -29,7 +23,7 @@ export function layerCacheDir(env: Readonly<Record<string, string | undefined>>)
 }
 
 function cacheKey(diffId: string): string {
-  return `${digestHex(diffId)}.gzip-${GZIP_LEVEL}.json`;
+  return `${digestHex(diffId)}.${GZIP_SCHEME}.json`;
 }
 
 export function cachedCompression(cacheDir: string | undefined, diffId: string): CompressedLayer | undefined {
@@ -57,22 +51,58 @@ function remember(cacheDir: string | undefined, diffId: string, layer: Compresse
   }
 }
 
+/** Re-cuts a stream into blocks of exactly `size` bytes (the last may be shorter), so output never depends on read sizes. */
+async function* blocks(source: ReadableStream<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let block = new Uint8Array(size);
+  let filled = 0;
+  for await (const chunk of source) {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(size - filled, chunk.byteLength - at);
+      block.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === size) {
+        yield block;
+        block = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield block.subarray(0, filled);
+}
+
 /**
  * Gzips the uncompressed layer at `range` into `out`, verifying on the way that it hashes to
- * `diffId` and hashing the compressed bytes for the layer's digest.
+ * `diffId` and hashing the compressed bytes for the layer's digest. Blocks are compressed in the
+ * pool, a few ahead, and written in order.
  */
-export async function gzipLayer(range: FileRange, diffId: string, out: string, cacheDir: string | undefined, work: WorkContext): Promise<CompressedLayer> {
+export async function gzipLayer(range: FileRange, diffId: string, out: string, pool: GzipPool, cacheDir: string | undefined, work: WorkContext): Promise<CompressedLayer> {
   const hasher = new Bun.CryptoHasher("sha256");
+  const sink = Bun.file(out).writer();
   let size = 0;
-  const hash = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hasher.update(chunk);
-      size += chunk.byteLength;
-      done(null, chunk);
-    },
-  });
-  const source = Readable.fromWeb(readRange(range, diffId).stream as import("node:stream/web").ReadableStream<Uint8Array>);
-  await pipeline(source, createGzip({ level: GZIP_LEVEL }), hash, createWriteStream(out), { signal: work.signal });
+  const inFlight: Promise<Uint8Array>[] = [];
+  const writeNext = async () => {
+    const member = await inFlight.shift()!;
+    hasher.update(member);
+    size += member.byteLength;
+    sink.write(member);
+    await sink.flush();
+  };
+  try {
+    let any = false;
+    for await (const block of blocks(readRange(range, diffId).stream, BLOCK_SIZE)) {
+      if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while compressing");
+      any = true;
+      inFlight.push(pool.compress(block));
+      if (inFlight.length >= pool.size * 2) await writeNext();
+    }
+    if (!any) inFlight.push(pool.compress(new Uint8Array(0))); // an empty layer is still one gzip member
+    while (inFlight.length > 0) await writeNext();
+  } finally {
+    inFlight.forEach((p) => p.catch(() => {}));
+    await sink.end();
+  }
   const layer = { digest: `sha256:${hasher.digest("hex")}`, size };
   remember(cacheDir, diffId, layer);
   return layer;

@@ -38,17 +38,19 @@ export function shortDigest(digest: string): string {
 const QUARTER_LINES_FROM = 64 << 20;
 
 export class PushProgress {
-  private done = 0;
+  private done_ = 0;
+  private readonly before: TransferStats;
 
   constructor(
     private readonly reporter: Reporter,
     private readonly stats: TransferStats,
     private readonly target: string,
-    private readonly total: number,
-  ) {}
+  ) {
+    this.before = { ...stats };
+  }
 
-  start(bytes: number): void {
-    this.reporter.info(`pushing ${this.target}: ${this.total} blob${this.total === 1 ? "" : "s"}, ${formatBytes(bytes)}`);
+  start(): void {
+    this.reporter.info(`pushing ${this.target}`);
   }
 
   /** A byte counter for one blob's upload. */
@@ -66,15 +68,22 @@ export class PushProgress {
   }
 
   blob(digest: string, size: number, outcome: "present" | "mounted" | "uploaded", from?: string): void {
-    this.done++;
+    this.done_++;
     if (outcome === "present") this.stats.blobsPresent++;
     if (outcome === "mounted") this.stats.blobsMounted++;
     if (outcome === "uploaded") this.stats.blobsUploaded++;
     const what = outcome === "present" ? "already present" : outcome === "mounted" ? `mounted from ${from}` : "uploaded";
-    this.reporter.info(`  [${this.done}/${this.total}] ${shortDigest(digest)} ${formatBytes(size)}: ${what}`);
+    this.reporter.info(`  [${this.done_}] ${shortDigest(digest)} ${formatBytes(size)}: ${what}`);
   }
 
   manifest(): void {
     this.stats.manifestsPut++;
+  }
+
+  done(digest: string, blobs: readonly { size: number }[]): void {
+    const total = blobs.reduce((sum, b) => sum + b.size, 0);
+    const sent = this.stats.blobBytesUploaded - this.before.blobBytesUploaded;
+    const uploaded = this.stats.blobsUploaded - this.before.blobsUploaded;
+    this.reporter.info(`pushed ${this.target}@${digest}: ${blobs.length} blobs (${formatBytes(total)}), ${uploaded} uploaded (${formatBytes(sent)} sent)`);
   }
 }

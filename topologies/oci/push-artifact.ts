@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ImageArtifact, WorkContext } from "../../capabilities/index.ts";
 import type { ManifestBytes, RegistryClient } from "./client.ts";
-import { DockerArchiveSource, type LayerCompression } from "./docker-archive.ts";
-import { dockerSave } from "./docker-save.ts";
+import { DaemonImageSource, type LayerCompression } from "./docker-export.ts";
 import { copyImage, type ImageSink, type ImageSource } from "./image-copy.ts";
 import { layerCacheDir } from "./layer-gzip.ts";
 import { LayoutSource } from "./layout.ts";
@@ -35,16 +34,12 @@ export async function pushArtifact(artifact: ImageArtifact, sink: ImageSink, tag
     case "registry":
       return copy(new RegistrySource(context.clientFor(artifact.ref.registry), artifact.ref.repository, artifact.digest));
     case "daemon": {
-      // Scratch space for the archive and compressed layers: as large as the image, gone afterwards.
-      const scratch = mkdtempSync(join(context.env.TMPDIR || tmpdir(), "harmony-push-"));
+      // Scratch space for the exported layers: as large as the image, gone afterwards.
+      const scratchDir = mkdtempSync(join(context.env.TMPDIR || tmpdir(), "harmony-push-"));
       try {
-        const archive = join(scratch, "image.tar");
-        work.reporter.info(`exporting ${artifact.imageId} from the Docker daemon`);
-        await dockerSave(artifact.imageId, archive, context.env, work);
-        const source = await DockerArchiveSource.open(archive, { compression: context.compression, scratchDir: scratch, cacheDir: layerCacheDir(context.env) });
-        return await copy(source);
+        return await copy(new DaemonImageSource(artifact.imageId, { compression: context.compression, scratchDir, cacheDir: layerCacheDir(context.env), env: context.env }));
       } finally {
-        rmSync(scratch, { recursive: true, force: true });
+        rmSync(scratchDir, { recursive: true, force: true });
       }
     }
   }

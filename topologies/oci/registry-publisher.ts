@@ -4,7 +4,7 @@
  */
 import { HarmonyError, imageName, type ImageArtifact, type ImageRef, type OciRegistry, type PublishedImage, type WorkContext } from "../../capabilities/index.ts";
 import { requireTag, type Connection, type Env } from "./connect.ts";
-import type { LayerCompression } from "./docker-archive.ts";
+import type { LayerCompression } from "./docker-export.ts";
 import { repositoryPath } from "./endpoint.ts";
 import { newTransferStats, type TransferStats } from "./progress.ts";
 import { pushArtifact } from "./push-artifact.ts";

@@ -1,19 +1,16 @@
 /**
- * Finds where each member of a tar archive lies inside the file, reading only the 512-byte headers
- * and seeking over the data: a `docker save` archive of gigabytes is indexed in milliseconds and
- * its layers are then read in place, never extracted. Handles ustar prefixes, PAX and GNU long
- * names, base-256 sizes, and symbolic/hard links (older `docker save` links repeated layers).
+ * Finds where each member of a tar archive lies, reading only the 512-byte headers and skipping
+ * over the data (a chart's Chart.yaml is found without unpacking the chart). Handles ustar
+ * prefixes, PAX and GNU long names, base-256 sizes, and symbolic/hard links.
  */
-import { open } from "node:fs/promises";
 import { posix } from "node:path";
-import { HarmonyError } from "../../capabilities/index.ts";
-import type { FileRange } from "./digest.ts";
 
 export interface TarMember {
   readonly name: string;
   readonly type: "file" | "link" | "other";
   readonly offset: number;
   readonly size: number;
+  readonly mtime: Date;
   /** For links: the member they point at (already resolved against the link's directory for symlinks). */
   readonly target?: string;
 }
@@ -55,57 +52,50 @@ function parsePax(body: string): Record<string, string> {
 
 const normalize = (name: string) => posix.normalize(name).replace(/^\.\//, "").replace(/\/$/, "");
 
-export async function indexTar(path: string): Promise<Map<string, TarMember>> {
-  const handle = await open(path, "r");
+/** Reads `length` bytes at `position` of the archive. */
+type ReadAt = (position: number, length: number) => Promise<Uint8Array> | Uint8Array;
+
+async function walk(size: number, read: ReadAt): Promise<Map<string, TarMember>> {
   const members = new Map<string, TarMember>();
-  try {
-    const size = (await handle.stat()).size;
-    const header = new Uint8Array(BLOCK);
-    let offset = 0;
-    let longName: string | undefined;
-    let pax: Record<string, string> = {};
-    while (offset + BLOCK <= size) {
-      await handle.read(header, 0, BLOCK, offset);
-      if (header.every((b) => b === 0)) break; // end-of-archive marker
-      const typeflag = String.fromCharCode(header[156]!);
-      const dataSize = pax.size !== undefined ? Number(pax.size) : numberField(header, 124, 12);
-      const dataOffset = offset + BLOCK;
-      const next = dataOffset + Math.ceil(dataSize / BLOCK) * BLOCK;
-      if (typeflag === "x" || typeflag === "L") {
-        const body = new Uint8Array(dataSize);
-        await handle.read(body, 0, dataSize, dataOffset);
-        if (typeflag === "x") pax = parsePax(new TextDecoder().decode(body));
-        else longName = text(body, 0, dataSize);
-        offset = next;
-        continue;
-      }
-      const prefix = text(header, 345, 155);
-      const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
-      const name = normalize(rawName);
-      const linkName = pax.linkpath ?? text(header, 157, 100);
-      if (typeflag === "0" || typeflag === "\0" || typeflag === "7") {
-        members.set(name, { name, type: "file", offset: dataOffset, size: dataSize });
-      } else if (typeflag === "2") {
-        members.set(name, { name, type: "link", offset: 0, size: 0, target: normalize(posix.join(posix.dirname(name), linkName)) });
-      } else if (typeflag === "1") {
-        members.set(name, { name, type: "link", offset: 0, size: 0, target: normalize(linkName) });
-      } else {
-        members.set(name, { name, type: "other", offset: dataOffset, size: dataSize });
-      }
-      longName = undefined;
-      pax = {};
-      offset = typeflag === "1" || typeflag === "2" || typeflag === "5" ? dataOffset : next;
+  let offset = 0;
+  let longName: string | undefined;
+  let pax: Record<string, string> = {};
+  while (offset + BLOCK <= size) {
+    const header = await read(offset, BLOCK);
+    if (header.every((b) => b === 0)) break; // end-of-archive marker
+    const typeflag = String.fromCharCode(header[156]!);
+    const dataSize = pax.size !== undefined ? Number(pax.size) : numberField(header, 124, 12);
+    const dataOffset = offset + BLOCK;
+    const next = dataOffset + Math.ceil(dataSize / BLOCK) * BLOCK;
+    if (typeflag === "x" || typeflag === "L") {
+      const body = await read(dataOffset, dataSize);
+      if (typeflag === "x") pax = parsePax(new TextDecoder().decode(body));
+      else longName = text(body, 0, dataSize);
+      offset = next;
+      continue;
     }
-  } finally {
-    await handle.close();
+    const prefix = text(header, 345, 155);
+    const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+    const name = normalize(rawName);
+    const linkName = pax.linkpath ?? text(header, 157, 100);
+    const mtime = new Date((pax.mtime !== undefined ? Number(pax.mtime) : numberField(header, 136, 12)) * 1000);
+    if (typeflag === "0" || typeflag === "\0" || typeflag === "7") {
+      members.set(name, { name, type: "file", offset: dataOffset, size: dataSize, mtime });
+    } else if (typeflag === "2") {
+      members.set(name, { name, type: "link", offset: 0, size: 0, mtime, target: normalize(posix.join(posix.dirname(name), linkName)) });
+    } else if (typeflag === "1") {
+      members.set(name, { name, type: "link", offset: 0, size: 0, mtime, target: normalize(linkName) });
+    } else {
+      members.set(name, { name, type: "other", offset: dataOffset, size: dataSize, mtime });
+    }
+    longName = undefined;
+    pax = {};
+    offset = typeflag === "1" || typeflag === "2" || typeflag === "5" ? dataOffset : next;
   }
   return members;
 }
 
-/** Where a regular member's bytes are, following links; throws when the archive lacks it. */
-export function memberRange(archive: string, members: ReadonlyMap<string, TarMember>, name: string): FileRange {
-  let member = members.get(normalize(name));
-  for (let hops = 0; member?.type === "link" && hops < 8; hops++) member = members.get(member.target!);
-  if (!member || member.type !== "file") throw new HarmonyError("failed", `${archive}: no file "${name}" in the archive`);
-  return { path: archive, offset: member.offset, length: member.size };
+/** Indexes a tar archive already in memory (a decompressed chart). */
+export function indexTarBytes(bytes: Uint8Array): Promise<Map<string, TarMember>> {
+  return walk(bytes.byteLength, (position, length) => bytes.subarray(position, position + length));
 }

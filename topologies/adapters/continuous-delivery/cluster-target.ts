@@ -46,17 +46,30 @@ export function lockSettings(env: AdapterEnv, waitSeconds: number | undefined): 
   return { runId: env.env.HARMONY_RUN_ID || randomUUID().slice(0, 8), waitSeconds: waitSeconds ?? 600 };
 }
 
+/** What one deploy lock protects: a release on a target, with its Lease in `namespace`. */
+export interface LockScope {
+  readonly namespace: string;
+  readonly release: string;
+  readonly target: string;
+  /** For messages: `web on staging`. */
+  readonly what: string;
+}
+
+/** The lock of a release on a cluster target, kept in the target's namespace. */
+export function releaseScope(target: ClusterTarget): LockScope {
+  return { namespace: target.namespace, release: target.releaseName, target: target.name, what: `${target.releaseName} on ${target.name}` };
+}
+
 /**
  * Runs `body` holding the deploy lock of one release on one target (a release name is one app's
  * on a target, and rollback only knows the target); released however `body` ends.
  */
-export async function underLock<T>(kube: Kube, what: string, target: ClusterTarget, lock: LockSettings, work: WorkContext, body: () => Promise<T>): Promise<T> {
-  await ensureNamespace(kube, target.namespace);
+export async function underLock<T>(kube: Kube, scope: LockScope, lock: LockSettings, work: WorkContext, body: () => Promise<T>): Promise<T> {
   const held: HeldLease = await acquireLease(kube, {
-    namespace: target.namespace,
-    name: leaseName(target.releaseName, target.name),
+    namespace: scope.namespace,
+    name: leaseName(scope.release, scope.target),
     holder: holderIdentity(lock.runId),
-    what: `${what} on ${target.name}`,
+    what: scope.what,
     waitSeconds: lock.waitSeconds,
   }, work);
   try {

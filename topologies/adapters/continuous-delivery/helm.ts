@@ -20,7 +20,7 @@ import type { Kube } from "../../kube/client.ts";
 import { readReleases } from "../../kube/helm-release.ts";
 import { workloadsIn } from "../../kube/rollout-status.ts";
 import { trackRollout, type TrackResult } from "../../kube/track.ts";
-import { clusterTarget, connect, lockSettings, underLock } from "./cluster-target.ts";
+import { clusterTarget, connect, ensureNamespace, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
 import { chartArgs, detectHelm, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
 import { repairStuckRelease } from "./helm-repair.ts";
 import { lastGoodBefore, releaseState } from "./helm-state.ts";
@@ -137,7 +137,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       const target = clusterTarget(request.target, env);
       const cli = await helm(work);
       const kube = await connect(target, env);
-      return underLock(kube, request.app, target, lock, work, async () => {
+      await ensureNamespace(kube, target.namespace); // the lock lives there (helm would create it anyway)
+      return underLock(kube, releaseScope(target), lock, work, async () => {
         await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
         restoredByHelm.delete(key(target));
         return upgrade(kube, cli, request, target, work);
@@ -153,7 +154,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       const target = clusterTarget(deployTarget, env);
       const cli = await helm(work);
       const kube = await connect(target, env);
-      return underLock(kube, target.releaseName, target, lock, work, async () => {
+      await ensureNamespace(kube, target.namespace);
+      return underLock(kube, releaseScope(target), lock, work, async () => {
         const repair = await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
         const history = await readReleases(kube, target.namespace, target.releaseName);
         const last = history.at(-1);

@@ -13,7 +13,12 @@ import { registryFailure } from "./registry-errors.ts";
 
 /** Where a blob's bytes come from: a file range (seekable: chunkable and restartable) or a stream. */
 export type BlobContent =
-  | { readonly kind: "file"; readonly range: FileRange }
+  | {
+      readonly kind: "file";
+      readonly range: FileRange;
+      /** Hashed as it was written moments ago (a layer harmony just exported): not hashed again. */
+      readonly verified?: boolean;
+    }
   | { readonly kind: "stream"; open(work: WorkContext): Promise<ReadableStream<Uint8Array>> };
 
 export interface UploadOptions {
@@ -88,7 +93,7 @@ async function uploadOnce(
   if (content.kind === "stream" || size <= options.chunkSize) {
     // A file is hashed as it is read and fails before its last chunk when it does not match; a
     // stream source (a download) is verified the same way by whoever opened it.
-    const source = content.kind === "file" ? () => readRange(content.range, digest).stream : undefined;
+    const source = content.kind === "file" ? () => readRange(content.range, content.verified ? undefined : digest).stream : undefined;
     const first = source ? source() : await (content as Extract<BlobContent, { kind: "stream" }>).open(work);
     let used = false;
     // A body is made per try; only a file can be read a second time (after a 401 that refreshed a token).

@@ -119,7 +119,11 @@ export class DaemonImageSource implements ImageSource {
     );
     const configFile = files.get(resolve(listed.Config));
     const configDigest = sha256(config);
-    this.content.set(configDigest, configFile ? { kind: "file", range: configFile.range } : { kind: "stream", open: async () => new Response(config).body! });
+    // An image ID is its config's digest: anything else means the daemon exported another image.
+    if (this.imageId.startsWith("sha256:") && configDigest !== this.imageId) {
+      throw new HarmonyError("failed", `docker save of ${this.imageId} produced image ${configDigest}`);
+    }
+    this.content.set(configDigest, configFile ? { kind: "file", range: configFile.range, verified: true } : { kind: "stream", open: async () => new Response(config).body! });
     // Key order as Go's image-spec types marshal, so the bytes match what other OCI tools write.
     const manifest = {
       schemaVersion: 2,
@@ -200,7 +204,7 @@ export class DaemonImageSource implements ImageSource {
     const { compression, cacheDir } = this.options;
     prepared = (async (): Promise<Descriptor> => {
       if (compression === "none") {
-        this.content.set(file.digest, { kind: "file", range: file.range });
+        this.content.set(file.digest, { kind: "file", range: file.range, verified: true });
         return { mediaType: MEDIA.ociLayer, digest: file.digest, size: file.range.length };
       }
       const cached = cachedCompression(cacheDir, file.digest);
@@ -209,8 +213,8 @@ export class DaemonImageSource implements ImageSource {
         work.reporter.debug(`compressing layer ${file.digest} (${file.range.length} bytes)`);
         const out = `${file.range.path}.gz`;
         this.pool ??= new GzipPool();
-        const compressed = await gzipLayer(file.range, file.digest, out, this.pool, cacheDir, work);
-        this.content.set(compressed.digest, { kind: "file", range: { path: out, offset: 0, length: compressed.size } });
+        const compressed = await gzipLayer(file.range, file.digest, out, this.pool, cacheDir, work, { verified: true });
+        this.content.set(compressed.digest, { kind: "file", range: { path: out, offset: 0, length: compressed.size }, verified: true });
         return { mediaType: MEDIA.ociLayerGzip, ...compressed };
       });
       this.compressing = turn.catch(() => {});

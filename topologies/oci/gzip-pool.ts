@@ -4,29 +4,47 @@
  * reads them as one stream, as estargz relies on), compressed by libdeflate at level 1 in a pool of
  * workers. The bytes depend only on the input, never on which worker finished first, so the same
  * layer always gets the same digest. libdeflate level 1 compresses about as well as zlib level 6 on
- * binaries at several times the speed, and stores incompressible data instead of inflating it.
+ * binaries at several times the speed; incompressible blocks are stored, not searched.
  */
 import { availableParallelism } from "node:os";
 import { HarmonyError } from "../../capabilities/index.ts";
 
 export const BLOCK_SIZE = 1 << 20;
 /** Names the output format in cache keys: a different scheme gives different bytes. */
-export const GZIP_SCHEME = "gzip-libdeflate1-1m";
+export const GZIP_SCHEME = "gzip-libdeflate1-1m-store";
 
+/**
+ * One block's gzip member. Four 16 KiB probes decide first whether the block compresses at all:
+ * when none of them shrinks by 3%, the block (already-compressed files, random data) is stored
+ * (level 0) instead of paying for a search that finds nothing. The decision depends only on the
+ * bytes, so the output stays deterministic. Kept as source text: it also runs inside the workers.
+ */
+function compressBlock(block: Uint8Array): Uint8Array {
+  const PROBE = 16384;
+  let level = 1;
+  if (block.byteLength >= 4 * PROBE) {
+    level = 0;
+    for (let i = 0; i < 4 && level === 0; i++) {
+      const at = Math.floor((i * (block.byteLength - PROBE)) / 3);
+      const probe = Bun.deflateSync(block.subarray(at, at + PROBE) as Uint8Array<ArrayBuffer>, { level: 1, library: "libdeflate" });
+      if (probe.byteLength < PROBE * 0.97) level = 1;
+    }
+  }
+  return Bun.gzipSync(block as Uint8Array<ArrayBuffer>, { level: level as 0 | 1, library: "libdeflate" });
+}
+
+// Bound to a fixed name: a minified build renames the function itself.
 const WORKER_SOURCE = `
+const compress = ${compressBlock.toString()};
 self.onmessage = (event) => {
   const { id, block } = event.data;
   try {
-    const out = Bun.gzipSync(block, { level: 1, library: "libdeflate" });
+    const out = compress(block);
     self.postMessage({ id, out }, [out.buffer]);
   } catch (error) {
     self.postMessage({ id, error: String(error) });
   }
 };`;
-
-function compressHere(block: Uint8Array): Uint8Array {
-  return Bun.gzipSync(block as Uint8Array<ArrayBuffer>, { level: 1, library: "libdeflate" });
-}
 
 export class GzipPool {
   readonly size: number;
@@ -59,7 +77,7 @@ export class GzipPool {
   /** The gzip member for one block (the block's buffer is handed over to the worker). */
   compress(block: Uint8Array): Promise<Uint8Array> {
     const worker = this.workers[this.turn++ % Math.max(1, this.workers.length)];
-    if (!worker) return Promise.resolve(compressHere(block));
+    if (!worker) return Promise.resolve(compressBlock(block));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

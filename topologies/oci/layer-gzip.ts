@@ -77,7 +77,16 @@ async function* blocks(source: ReadableStream<Uint8Array>, size: number): AsyncG
  * `diffId` and hashing the compressed bytes for the layer's digest. Blocks are compressed in the
  * pool, a few ahead, and written in order.
  */
-export async function gzipLayer(range: FileRange, diffId: string, out: string, pool: GzipPool, cacheDir: string | undefined, work: WorkContext): Promise<CompressedLayer> {
+export async function gzipLayer(
+  range: FileRange,
+  diffId: string,
+  out: string,
+  pool: GzipPool,
+  cacheDir: string | undefined,
+  work: WorkContext,
+  /** The range was hashed to `diffId` as it was written: skip hashing it again. */
+  options: { verified?: boolean } = {},
+): Promise<CompressedLayer> {
   const hasher = new Bun.CryptoHasher("sha256");
   const sink = Bun.file(out).writer();
   let size = 0;
@@ -91,7 +100,7 @@ export async function gzipLayer(range: FileRange, diffId: string, out: string, p
   };
   try {
     let any = false;
-    for await (const block of blocks(readRange(range, diffId).stream, BLOCK_SIZE)) {
+    for await (const block of blocks(readRange(range, options.verified ? undefined : diffId).stream, BLOCK_SIZE)) {
       if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while compressing");
       any = true;
       inFlight.push(pool.compress(block));

@@ -96,7 +96,7 @@ export class LayoutSink implements ImageSink {
     this.ensureLayout();
     const final = blobPath(this.dir, blob.digest);
     const tmp = `${final}.tmp-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
-    const source = content.kind === "file" ? readRange(content.range, blob.digest).stream : await content.open(work);
+    const source = content.kind === "file" ? readRange(content.range, content.verified ? undefined : blob.digest).stream : await content.open(work);
     const counted = source.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ transform: (chunk, c) => (onBytes(chunk.byteLength), c.enqueue(chunk)) }));
     try {
       await Bun.write(tmp, new Response(counted));

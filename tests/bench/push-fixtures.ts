@@ -18,9 +18,9 @@ const DIR = join(CACHE, "bench", "push");
 const MiB = 1 << 20;
 
 /** A file of random bytes, written in 1 MiB pieces (never held whole), kept across runs. */
-async function randomFile(name: string, bytes: number): Promise<string> {
-  mkdirSync(DIR, { recursive: true });
-  const path = join(DIR, name);
+async function randomFile(dir: string, name: string, bytes: number): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
   if (existsSync(path)) return path;
   const tmp = `${path}.tmp-${process.pid}`;
   const out = createWriteStream(tmp);
@@ -33,22 +33,32 @@ async function randomFile(name: string, bytes: number): Promise<string> {
 }
 
 export const IMAGE_TAG = "harmony-bench/push:200m";
+export const GIB_IMAGE_TAG = "harmony-bench/push:1g";
 
-/** The ~200 MB image in the world's Docker engine; its ID. */
-export async function benchImage(docker: DockerPart): Promise<string> {
-  const inspect = async () => (await runOk([docker.bin, "image", "inspect", "--format", "{{.Id}}", IMAGE_TAG], { env: docker.env }).catch(() => undefined))?.stdout.trim();
+/** An image built FROM scratch out of cached random files, in the world's Docker engine; its ID. */
+async function imageOf(docker: DockerPart, tag: string, dir: string, files: { name: string; bytes: number }[]): Promise<string> {
+  const inspect = async () => (await runOk([docker.bin, "image", "inspect", "--format", "{{.Id}}", tag], { env: docker.env }).catch(() => undefined))?.stdout.trim();
   const have = await inspect();
   if (have) return have;
-  for (let i = 1; i <= 4; i++) await randomFile(`layer-${i}.bin`, 50 * MiB);
-  writeFileSync(join(DIR, "Dockerfile"), ["FROM scratch", ...[1, 2, 3, 4].map((i) => `COPY layer-${i}.bin /data/${i}.bin`), ""].join("\n"));
-  writeFileSync(join(DIR, ".dockerignore"), "*\n!layer-*.bin\n!Dockerfile\n");
-  await runOk([docker.bin, "build", "--network=none", "-t", IMAGE_TAG, DIR], { env: docker.env });
+  for (const f of files) await randomFile(dir, f.name, f.bytes);
+  writeFileSync(join(dir, "Dockerfile"), ["FROM scratch", ...files.map((f, i) => `COPY ${f.name} /data/${i + 1}.bin`), ""].join("\n"));
+  await runOk([docker.bin, "build", "--network=none", "-t", tag, dir], { env: docker.env });
   return (await inspect())!;
+}
+
+/** The ~200 MB image: four layers of 50 MiB of random bytes. */
+export function benchImage(docker: DockerPart): Promise<string> {
+  return imageOf(docker, IMAGE_TAG, join(DIR, "200m"), [1, 2, 3, 4].map((i) => ({ name: `layer-${i}.bin`, bytes: 50 * MiB })));
+}
+
+/** An image whose only layer holds 1 GiB of random bytes. */
+export function gibImage(docker: DockerPart): Promise<string> {
+  return imageOf(docker, GIB_IMAGE_TAG, join(DIR, "1g"), [{ name: "layer.bin", bytes: 1024 * MiB }]);
 }
 
 /** An OCI layout holding one image whose only layer is 1 GiB of random bytes; dir and manifest digest. */
 export async function gibLayout(): Promise<{ dir: string; digest: string }> {
-  const blob = await randomFile("layer-1g.bin", 1024 * MiB);
+  const blob = await randomFile(join(DIR, "1g"), "layer.bin", 1024 * MiB);
   const sidecar = `${blob}.sha256`;
   if (!existsSync(sidecar)) writeFileSync(sidecar, (await hashFile(blob)).digest);
   const layerDigest = readFileSync(sidecar, "utf8").trim();

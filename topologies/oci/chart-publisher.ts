@@ -4,7 +4,7 @@
  * `helm push` would put it and where `helm pull oci://…/<name> --version v` looks.
  */
 import { HarmonyError, tagForVersion, type ChartPackage, type HelmRegistry, type PublishedChart, type WorkContext } from "../../capabilities/index.ts";
-import type { Connection } from "./connect.ts";
+import { accessProblems, type Connection } from "./connect.ts";
 import { repositoryPath } from "./endpoint.ts";
 import { ChartSource } from "./helm-chart.ts";
 import { copyImage } from "./image-copy.ts";
@@ -45,13 +45,8 @@ export function chartPublisher(options: ChartPublisherOptions): CountingHelmRegi
       return digest === undefined ? undefined : published(name, version, digest);
     },
     async preflight(work: WorkContext): Promise<readonly string[]> {
-      try {
-        await client.ping(work);
-        await client.checkAccess(work);
-      } catch (error) {
-        return [error instanceof HarmonyError && error.hint ? `${error.message} (${error.hint})` : error instanceof Error ? error.message : String(error)];
-      }
-      return options.preflightExtra ? options.preflightExtra(work) : [];
+      const problems = await accessProblems(client, work);
+      return problems.length > 0 || !options.preflightExtra ? problems : options.preflightExtra(work);
     },
   };
 }

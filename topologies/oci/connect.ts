@@ -3,7 +3,7 @@
  * (explicit settings checked now, so a missing variable fails before any work; stored ones looked
  * up on first need), and clients for other registries an image may come from.
  */
-import { HarmonyError } from "../../capabilities/index.ts";
+import { HarmonyError, type WorkContext } from "../../capabilities/index.ts";
 import { RegistryClient } from "./client.ts";
 import { credentialPlaces, explicitCredential, storedCredential, type ExplicitCredentials } from "./credentials.ts";
 import { parseEndpoint, type Endpoint, type EndpointSettings } from "./endpoint.ts";
@@ -52,4 +52,16 @@ export function connect(settings: RegistrySettings, projectDir: string, env: Env
 export function requireTag(ref: { readonly tag?: string; readonly registry: string; readonly repository: string }): string {
   if (ref.tag === undefined) throw new HarmonyError("failed", `push target ${ref.registry}/${ref.repository} has no tag`);
   return ref.tag;
+}
+
+/** Preflight for a registry adapter: the registry answers and accepts the credentials found for it. */
+export async function accessProblems(client: RegistryClient, work: WorkContext): Promise<string[]> {
+  try {
+    await client.ping(work);
+    await client.checkAccess(work);
+    return [];
+  } catch (error) {
+    if (error instanceof HarmonyError) return [error.hint ? `${error.message} (${error.hint})` : error.message];
+    return [error instanceof Error ? error.message : String(error)];
+  }
 }

@@ -63,6 +63,7 @@ export class GzipPool {
         worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
           const pending = this.waiting.get(event.data.id);
           this.waiting.delete(event.data.id);
+          if (this.waiting.size === 0) this.hold(false);
           if (event.data.out) pending?.resolve(event.data.out);
           else pending?.reject(new HarmonyError("failed", `gzip worker: ${event.data.error}`));
         };
@@ -74,12 +75,25 @@ export class GzipPool {
     }
   }
 
+  /**
+   * Idle workers are unref'd so they never keep the process alive; busy ones must be ref'd: while
+   * the main thread only awaits a worker's answer (no socket or child open), an unref'd pool lets
+   * the event loop run dry and the process exit 0 in the middle of a push.
+   */
+  private hold(busy: boolean): void {
+    for (const worker of this.workers) {
+      if (busy) worker.ref?.();
+      else worker.unref?.();
+    }
+  }
+
   /** The gzip member for one block (the block's buffer is handed over to the worker). */
   compress(block: Uint8Array): Promise<Uint8Array> {
     const worker = this.workers[this.turn++ % Math.max(1, this.workers.length)];
     if (!worker) return Promise.resolve(compressBlock(block));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.hold(true);
       this.waiting.set(id, { resolve, reject });
       const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : block.slice();
       worker.postMessage({ id, block: own }, [own.buffer as ArrayBuffer]);

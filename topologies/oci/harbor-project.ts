@@ -3,7 +3,8 @@
  * 401, which reads like a wrong password. Its REST API can tell the two apart: this asks it, so
  * the error names the real problem. A server without Harbor's API answers "unknown", never "missing".
  */
-import type { WorkContext } from "../../capabilities/index.ts";
+import { HarmonyError, type WorkContext } from "../../capabilities/index.ts";
+import { connect, type Connection, type Env, type RegistrySettings } from "./connect.ts";
 import type { Credential } from "./credentials.ts";
 import type { Endpoint } from "./endpoint.ts";
 
@@ -40,4 +41,31 @@ export async function harborProject(
   } catch {
     return "unknown";
   }
+}
+
+/** Harbor's projects are the first path component: the url's path (if any) plus the project. */
+export function harborConnection(settings: RegistrySettings & { readonly project: string }, projectDir: string, env: Env): Connection {
+  return connect({ ...settings, url: `${settings.url.replace(/\/+$/, "")}/${settings.project}` }, projectDir, env);
+}
+
+export function missingProject(host: string, project: string): HarmonyError {
+  return new HarmonyError("failed", `Harbor project "${project}" does not exist on ${host}`, {
+    hint: 'create it in Harbor (Projects → New Project) or fix `project:` in harmony.yaml; Harbor reports a missing project as "unauthorized"',
+  });
+}
+
+/** The project check both Harbor adapters run: before the first push (throws) and in preflight (reports). */
+export function harborProjectGuard(connection: Connection, project: string) {
+  const state = async (work: WorkContext): Promise<ProjectState> => {
+    const base = await connection.client.transport.baseUrl(work);
+    const credential = await connection.client.transport.auth.credentials();
+    return harborProject(base, project, credential, harborFetch(connection.endpoint, work));
+  };
+  return {
+    beforePush: async (work: WorkContext): Promise<void> => {
+      if ((await state(work)) === "missing") throw missingProject(connection.endpoint.host, project);
+    },
+    preflightExtra: async (work: WorkContext): Promise<string[]> =>
+      (await state(work)) === "missing" ? [missingProject(connection.endpoint.host, project).message] : [],
+  };
 }

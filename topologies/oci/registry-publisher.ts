@@ -3,7 +3,7 @@
  * adapters: they differ only in where repositories live and in what they check first.
  */
 import { HarmonyError, imageName, type ImageArtifact, type ImageRef, type OciRegistry, type PublishedImage, type WorkContext } from "../../capabilities/index.ts";
-import { requireTag, type Connection, type Env } from "./connect.ts";
+import { accessProblems, requireTag, type Connection, type Env } from "./connect.ts";
 import type { LayerCompression } from "./docker-export.ts";
 import { repositoryPath } from "./endpoint.ts";
 import { newTransferStats, type TransferStats } from "./progress.ts";
@@ -61,13 +61,8 @@ export function registryPublisher(options: PublisherOptions): CountingOciRegistr
       return client.headManifest(ref.repository, reference, work);
     },
     async preflight(work: WorkContext): Promise<readonly string[]> {
-      try {
-        await client.ping(work);
-        await client.checkAccess(work);
-      } catch (error) {
-        return [error instanceof HarmonyError && error.hint ? `${error.message} (${error.hint})` : error instanceof Error ? error.message : String(error)];
-      }
-      return options.preflightExtra ? options.preflightExtra(work) : [];
+      const problems = await accessProblems(client, work);
+      return problems.length > 0 || !options.preflightExtra ? problems : options.preflightExtra(work);
     },
   };
 }

@@ -5,26 +5,11 @@
 import type { HelmRegistryConfig } from "../../config.ts";
 import type { AdapterEnv } from "../../create.ts";
 import { chartPublisher, type CountingHelmRegistry } from "../../oci/chart-publisher.ts";
-import { checkHarborProject, harborConnection, missingProject } from "../oci-registry/harbor.ts";
+import { harborConnection, harborProjectGuard } from "../../oci/harbor-project.ts";
 
 export type HarborHelmSettings = Extract<HelmRegistryConfig, { adapter: "harbor" }>;
 
 export function createHarborHelmRegistry(config: HarborHelmSettings, env: AdapterEnv): CountingHelmRegistry {
-  const connection = harborConnection(config, env);
-  let checked: Promise<void> | undefined;
-  return chartPublisher({
-    adapter: "harbor",
-    connection,
-    beforePush: (work) => {
-      checked ??= checkHarborProject(connection, config.project, work).then((state) => {
-        if (state === "missing") throw missingProject(connection.endpoint.host, config.project);
-      });
-      return checked.catch((error: unknown) => {
-        checked = undefined;
-        throw error;
-      });
-    },
-    preflightExtra: async (work) =>
-      (await checkHarborProject(connection, config.project, work)) === "missing" ? [missingProject(connection.endpoint.host, config.project).message] : [],
-  });
+  const connection = harborConnection(config, env.projectDir, env.env);
+  return chartPublisher({ adapter: "harbor", connection, ...harborProjectGuard(connection, config.project) });
 }

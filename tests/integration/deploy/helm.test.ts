@@ -2,12 +2,15 @@
 // the pods, helm 3.17 and helm 4.1, the chart pulled from a local OCI registry. Each scenario has
 // its own namespace; pods are hostNetwork and answer on 127.0.0.1 (never a ClusterIP).
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HarmonyError, type ClusterTarget, type ContinuousDelivery } from "../../../capabilities/index.ts";
 import { createHelmDelivery } from "../../../topologies/adapters/continuous-delivery/helm.ts";
 import { connectKube, type Kube } from "../../../topologies/kube/client.ts";
 import { encodeReleaseData, historyEntry, readReleases, secretName } from "../../../topologies/kube/helm-release.ts";
 import { runOk, world } from "../../world/index.ts";
-import { helmEnv, httpGet, imageValues, publishedChart, recordingWork, SLOW } from "./setup.ts";
+import { CHART_DIR, helmEnv, httpGet, imageValues, publishedChart, recordingWork, SLOW } from "./setup.ts";
 
 const ready = () => (["docker", "registry", "kube", "helm"] as const).every((p) => world.available(p));
 
@@ -122,6 +125,31 @@ describe("failing rollouts are stopped early and explained (real kubelet, real p
   );
 });
 
+describe("interrupted (Ctrl-C, a cancelled CI job)", () => {
+  test.skipIf(!ready())(
+    "helm 3 gets SIGTERM, records the upgrade as failed and rolls back: nothing is left pending, the lock is released",
+    async () => {
+      const target = await targetIn("deploy-interrupt");
+      const { deploy, work } = await scenario(3, target);
+      const kube = await kubeClient();
+      await deploy("1.0.0", { port: world.freePort(), message: "1.0.0" });
+      // Runs, but never answers its readiness probe: helm waits, and nothing says it has failed.
+      const never = deploy("1.1.0", { port: world.freePort(), command: ["sleep", "3600"] });
+      const outcome = never.then(() => undefined, (e: unknown) => e);
+      while ((await readReleases(kube, target.namespace, "web")).at(-1)?.info.status !== "pending-upgrade") await Bun.sleep(100);
+      work.abort();
+      const error = (await outcome) as HarmonyError;
+      expect(error).toBeInstanceOf(HarmonyError);
+      expect(error.kind).toBe("interrupted");
+      expect((await readReleases(kube, target.namespace, "web")).map((r) => [r.version, r.info.status])).toEqual([
+        [1, "superseded"], [2, "failed"], [3, "deployed"],
+      ]);
+      expect((await kube.coordination.listNamespacedLease({ namespace: target.namespace })).items).toEqual([]);
+    },
+    SLOW,
+  );
+});
+
 describe("a release a killed helm client left pending is repaired, not reported as 'another operation is in progress'", () => {
   test.skipIf(!ready())(
     "helm 3: the client is SIGKILLed mid-upgrade; the next deploy rolls back, marks the dead revision failed and upgrades",
@@ -196,6 +224,39 @@ describe("a release a killed helm client left pending is repaired, not reported 
       const state = await cd2.deploy({ app: "fresh", version: "1.0.0", target: fresh, chart: await publishedChart(helm, registry, "1.0.0"), values: { image, port: world.freePort() } }, work);
       expect(state).toEqual({ revision: 1, chartVersion: "1.0.0", status: "deployed" });
       expect(work.lines).toContainEqual(expect.stringMatching(/^warn: release fresh in deploy-written was left in pending-install \(revision 1 .*removing that unfinished revision$/));
+    },
+    SLOW,
+  );
+});
+
+describe("a chart registry with TLS (the run's own CA) and a password", () => {
+  test.skipIf(!ready())(
+    "helm 4 pulls with --ca-file and a 0600 credentials file; the password is never an argument or a reported line",
+    async () => {
+      const helm = await world.helm(4);
+      const secure = await world.registry({ auth: "htpasswd", tls: true });
+      const plain = await world.registry();
+      const image = await imageValues(plain); // the kubelet pulls the image from the plain one
+      const dir = mkdtempSync(join(tmpdir(), "deploy-secure-"));
+      await runOk([helm.helm, "package", CHART_DIR, "--version", "3.0.0", "--app-version", "3.0.0", "-d", dir], { env: helm.env });
+      // The world's docker config.json for that registry is a valid helm registry config.
+      await runOk([helm.helm, "push", join(dir, "deploy-fixture-3.0.0.tgz"), `oci://${secure.host}/charts`, "--ca-file", secure.caFile!, "--registry-config", secure.authFile], { env: helm.env });
+      const target = await targetIn("deploy-secure");
+      const chart = { name: "deploy-fixture", version: "3.0.0", location: `oci://${secure.host}/charts/deploy-fixture`, digest: "" };
+      const port = world.freePort();
+      const request = (access: object) => ({ app: "web", version: "3.0.0", target, chart: { ...chart, access }, values: { image, port, message: "from the TLS registry" } });
+      const work = recordingWork();
+      const cd = createHelmDelivery({ adapter: "helm", timeoutSeconds: 120 }, helmEnv(helm, { CHART_REGISTRY_PASSWORD: secure.password! }));
+
+      const refused = await deployError(cd.deploy(request({ caFile: secure.caFile }), work));
+      expect(refused.message).toMatch(/unauthorized|authentication required|basic credential not found/i); // TLS passed: no x509 error
+      expect(refused.message).not.toContain("x509");
+
+      const state = await cd.deploy(request({ caFile: secure.caFile, username: secure.username, passwordEnv: "CHART_REGISTRY_PASSWORD" }), work);
+      expect(state).toEqual({ revision: 1, chartVersion: "3.0.0", status: "deployed" });
+      expect(await httpGet(`http://127.0.0.1:${port}/`)).toBe("from the TLS registry");
+      expect(work.lines.join("\n")).not.toContain(secure.password!);
+      expect(work.lines.some((l) => l.includes(`--ca-file`) || l.includes("Pulled:"))).toBe(true);
     },
     SLOW,
   );

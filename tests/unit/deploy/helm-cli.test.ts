@@ -73,3 +73,31 @@ describe("which helm", () => {
     expect(() => helmBinary({ PATH: "/nonexistent" })).toThrow(/helm is not installed/);
   });
 });
+
+describe("preflight", () => {
+  test("helm: a missing binary is one sentence naming the fix, not an exception", async () => {
+    const { createHelmDelivery } = await import("../../../topologies/adapters/continuous-delivery/helm.ts");
+    const { recordingReporter } = await import("../../../capabilities/index.ts");
+    const cd = createHelmDelivery({ adapter: "helm" }, { projectDir: "/", env: { PATH: "/nonexistent" } });
+    expect(await cd.preflight!({ reporter: recordingReporter(), signal: new AbortController().signal })).toEqual([
+      "helm is not installed (not on PATH, HARMONY_HELM unset) (install helm 3 or 4, or set HARMONY_HELM to its path)",
+    ]);
+  });
+
+  test("gitops: helm missing and no git working copy are both reported", async () => {
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { createGitOpsDelivery } = await import("../../../topologies/adapters/continuous-delivery/gitops.ts");
+    const { recordingReporter } = await import("../../../capabilities/index.ts");
+    const dir = mkdtempSync(join(tmpdir(), "gitops-preflight-"));
+    const gitOnly = mkdtempSync(join(tmpdir(), "gitops-path-")); // a PATH with git and no helm
+    const { symlinkSync } = await import("node:fs");
+    symlinkSync(Bun.which("git")!, join(gitOnly, "git"));
+    const cd = createGitOpsDelivery({ adapter: "gitops", path: "out", commit: true }, { projectDir: dir, env: { PATH: gitOnly, GIT_CEILING_DIRECTORIES: dir } });
+    const problems = await cd.preflight!({ reporter: recordingReporter(), signal: new AbortController().signal });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toStartWith("helm is not installed");
+    expect(problems[1]).toBe(`${join(dir, "out")} is not inside a git working copy, and the gitops adapter commits (commit: true) (point path at a checkout of the repository Argo CD or Flux watches, or set commit: false)`);
+  });
+});

@@ -70,6 +70,19 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
   return {
     adapter: "gitops",
 
+    /** helm renders, and with `commit: true` the path is inside a git working copy. */
+    async preflight(work) {
+      const problems: string[] = [];
+      const say = (error: unknown) => problems.push(error instanceof HarmonyError ? `${error.message}${error.hint ? ` (${error.hint})` : ""}` : String(error));
+      try {
+        helmBinary(env.env);
+      } catch (error) {
+        say(error);
+      }
+      if (config.commit) await workingCopy(work).catch(say);
+      return problems;
+    },
+
     async deploy(request, work) {
       const file = fileFor(request.target);
       if (config.commit) await workingCopy(work); // a config error before anything is rendered

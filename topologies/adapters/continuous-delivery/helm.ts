@@ -78,6 +78,9 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
         stopHelm.abort();
       }
       return r;
+    }, (error: unknown): TrackResult => {
+      // Interrupted, or the cluster stopped answering: helm's own outcome decides, and is reported.
+      return { status: "stopped", reason: error instanceof HarmonyError && error.kind === "interrupted" ? "" : String(error) };
     });
     let result: ProcessResult;
     try {
@@ -132,6 +135,16 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
 
   return {
     adapter: "helm",
+
+    /** helm is installed and is the major version asked for. */
+    async preflight(work) {
+      try {
+        await helm(work);
+        return [];
+      } catch (error) {
+        return [error instanceof HarmonyError ? `${error.message}${error.hint ? ` (${error.hint})` : ""}` : String(error)];
+      }
+    },
 
     async deploy(request, work) {
       const target = clusterTarget(request.target, env);

@@ -10,6 +10,8 @@ import { createBuildkitBuilder } from "./adapters/container-builder/buildkit.ts"
 import { createDaemonlessBuilder, type DaemonlessBuilderConfig } from "./adapters/container-builder/daemonless/daemonless.ts";
 import { createDockerBuilder } from "./adapters/container-builder/docker.ts";
 import { createK3dBuilder } from "./adapters/container-builder/k3d.ts";
+import { createArgoCdDelivery } from "./adapters/continuous-delivery/argocd.ts";
+import { createGitOpsDelivery } from "./adapters/continuous-delivery/gitops.ts";
 import { createHelmDelivery } from "./adapters/continuous-delivery/helm.ts";
 import { createDirectoryHelmRegistry } from "./adapters/helm-registry/directory.ts";
 import { createHarborHelmRegistry, type HarborHelmSettings } from "./adapters/helm-registry/harbor.ts";
@@ -55,6 +57,8 @@ export const FACTORIES: FactoryTable = {
   },
   continuousDelivery: {
     helm: createHelmDelivery,
+    argocd: createArgoCdDelivery,
+    gitops: createGitOpsDelivery,
   },
 };
 

@@ -8,7 +8,7 @@
  * file as of the commit before the last one that touched it), else from the `.previous` copy
  * kept beside it (not `*.yaml`, so a controller reading the directory ignores it).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import {
   HarmonyError,
@@ -23,7 +23,7 @@ import type { AdapterEnv } from "../../create.ts";
 import { openWorkingCopy, type Git } from "./git.ts";
 import { chartArgs, helmBinary, registryArgs, templateArgs } from "./helm-cli.ts";
 import { lastLine, runProcess } from "./process.ts";
-import { readHeader, renderFile, stateOf, withRevision } from "./rendered-file.ts";
+import { readHeader, renderFile, stateOf, withRevision, type RenderedHeader } from "./rendered-file.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
 
 export type GitOpsDeliveryConfig = Extract<ContinuousDeliveryConfig, { adapter: "gitops" }>;
@@ -37,8 +37,10 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
     mkdirSync(base, { recursive: true });
     return (git ??= openWorkingCopy(base, env.env, work));
   };
+  /** Files a failed deploy did not touch, with their revision: rollback() leaves those alone. */
+  const untouched = new Map<string, number>();
 
-  function currentHeader(file: string) {
+  function currentHeader(file: string): RenderedHeader | undefined {
     return existsSync(file) ? readHeader(readFileSync(file, "utf8")) : undefined;
   }
 
@@ -67,8 +69,59 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
     return true;
   }
 
+  async function deployTo(file: string, request: DeployRequest, work: WorkContext): Promise<ReleaseState> {
+    if (config.commit) await workingCopy(work); // a config error before anything is rendered
+    const before = currentHeader(file);
+    const manifests = await render(request, work);
+    const header = {
+      app: request.app,
+      version: request.version,
+      target: request.target.name,
+      chart: `${request.chart.location}${request.chart.digest ? `@${request.chart.digest}` : ""}`,
+      chartVersion: request.chart.version,
+      revision: (before?.revision ?? 0) + 1,
+    };
+    const text = renderFile(header, manifests);
+    if (before !== undefined && withRevision(readFileSync(file, "utf8"), header.revision) === text) {
+      work.reporter.info(`${relative(base, file)} already holds ${request.app} ${request.version}`);
+      return stateOf(before);
+    }
+    mkdirSync(dirname(file), { recursive: true });
+    const replaced = before === undefined ? undefined : readFileSync(file, "utf8");
+    if (before !== undefined && !config.commit) renameSync(file, previousOf(file));
+    writeFileSync(file, text);
+    work.reporter.info(`rendered ${request.chart.name} ${request.chart.version} to ${file}`);
+    if (config.commit) {
+      try {
+        await commit(file, `deploy ${request.app} ${request.version} to ${request.target.name}\n\nchart ${header.chart}`, work);
+      } catch (error) {
+        // An uncommitted render is not a deploy: put back what the repository holds.
+        if (replaced === undefined) rmSync(file, { force: true });
+        else writeFileSync(file, replaced);
+        throw error;
+      }
+    }
+    return stateOf(header);
+  }
+
+  /** The render before `now`: from git history when committing, else the kept `.previous`. */
+  async function earlierRender(file: string, work: WorkContext): Promise<string | undefined> {
+    if (!config.commit) {
+      if (!existsSync(previousOf(file))) return undefined;
+      const earlier = readFileSync(previousOf(file), "utf8");
+      renameSync(file, previousOf(file));
+      return earlier;
+    }
+    const g = await workingCopy(work);
+    const path = relative(g.root, file);
+    const commits = (await g.run(["log", "-n", "2", "--format=%H", "--", path], work)).split("\n").filter((l) => l !== "");
+    return commits.length < 2 ? undefined : g.run(["show", `${commits[1]}:${path}`], work);
+  }
+
   return {
     adapter: "gitops",
+    // Writing the manifests is the deploy; Argo CD or Flux applies them later, so nothing runs yet.
+    appliesImmediately: false,
 
     /** helm renders, and with `commit: true` the path is inside a git working copy. */
     async preflight(work) {
@@ -85,30 +138,15 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
 
     async deploy(request, work) {
       const file = fileFor(request.target);
-      if (config.commit) await workingCopy(work); // a config error before anything is rendered
-      const before = currentHeader(file);
-      const manifests = await render(request, work);
-      const header = {
-        app: request.app,
-        version: request.version,
-        target: request.target.name,
-        chart: `${request.chart.location}${request.chart.digest ? `@${request.chart.digest}` : ""}`,
-        chartVersion: request.chart.version,
-        revision: (before?.revision ?? 0) + 1,
-      };
-      const text = renderFile(header, manifests);
-      if (before !== undefined && withRevision(readFileSync(file, "utf8"), header.revision) === text) {
-        work.reporter.info(`${relative(base, file)} already holds ${request.app} ${request.version}`);
-        return stateOf(before);
+      untouched.delete(file);
+      try {
+        return await deployTo(file, request, work);
+      } catch (error) {
+        // Rendering (or the git check) failed before the file changed: nothing to undo.
+        const header = currentHeader(file);
+        if (header !== undefined && header.version !== request.version) untouched.set(file, header.revision);
+        throw error;
       }
-      mkdirSync(dirname(file), { recursive: true });
-      if (before !== undefined && !config.commit) renameSync(file, previousOf(file));
-      writeFileSync(file, text);
-      work.reporter.info(`rendered ${request.chart.name} ${request.chart.version} to ${file}`);
-      if (config.commit) {
-        await commit(file, `deploy ${request.app} ${request.version} to ${request.target.name}\n\nchart ${header.chart}`, work);
-      }
-      return stateOf(header);
     },
 
     async current(target) {
@@ -116,22 +154,17 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
       return header === undefined ? undefined : stateOf(header);
     },
 
-    async rollback(target, work): Promise<ReleaseState | undefined> {
+    async rollback(target, work) {
       const file = fileFor(target);
       const now = currentHeader(file);
       if (now === undefined) return undefined;
-      let earlier: string;
-      if (config.commit) {
-        const g = await workingCopy(work);
-        const path = relative(g.root, file);
-        const commits = (await g.run(["log", "-n", "2", "--format=%H", "--", path], work)).split("\n").filter((l) => l !== "");
-        if (commits.length < 2) return undefined;
-        earlier = await g.run(["show", `${commits[1]}:${path}`], work);
-      } else {
-        if (!existsSync(previousOf(file))) return undefined;
-        earlier = readFileSync(previousOf(file), "utf8");
-        renameSync(file, previousOf(file));
+      if (untouched.get(file) === now.revision) {
+        untouched.delete(file);
+        work.reporter.info(`${relative(base, file)} still holds ${now.app} ${now.version}: the failed deploy did not change it`);
+        return stateOf(now);
       }
+      const earlier = await earlierRender(file, work);
+      if (earlier === undefined) return undefined;
       const back = readHeader(earlier);
       if (back === undefined) throw new HarmonyError("failed", `the earlier render of ${file} has no harmony header; roll back by hand`);
       const revision = now.revision + 1;

@@ -1,5 +1,5 @@
 /**
- * A lock per (app, target) as a coordination.k8s.io/v1 Lease in the target's namespace, so two
+ * A lock per (release, target) — one app on one target — as a coordination.k8s.io/v1 Lease, so two
  * pipelines never deploy the same app to the same place at once. The holder renews it while it
  * works and deletes it when done; a holder that died stops renewing, and its lease counts as
  * expired once it has not changed for a whole lease duration *by our own clock* (client-go's

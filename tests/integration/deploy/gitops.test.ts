@@ -73,6 +73,12 @@ describe("gitops", () => {
       expect(await cd.rollback(target, work)).toEqual({ revision: 3, chartVersion: "2.0.0", status: "deployed" });
       expect(readFileSync(file, "utf8")).toContain('app.kubernetes.io/version: "2.0.0"');
       expect(existsSync(join(dir, "out/staging/.web.yaml.previous"))).toBe(true);
+
+      // A chart that cannot be rendered changes nothing, so the rollback after it changes nothing.
+      const error = await deploy("9.9.9").then(() => undefined, (e: unknown) => e);
+      expect((error as HarmonyError).message).toMatch(/^helm template of deploy-fixture 9\.9\.9 failed: /);
+      expect(await cd.rollback(target, work)).toEqual({ revision: 3, chartVersion: "2.0.0", status: "deployed" });
+      expect(work.lines.at(-1)).toBe("info: staging/web.yaml still holds web 2.0.0: the failed deploy did not change it");
     },
     SLOW,
   );

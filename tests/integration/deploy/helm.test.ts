@@ -257,6 +257,13 @@ describe("a chart registry with TLS (the run's own CA) and a password", () => {
       expect(await httpGet(`http://127.0.0.1:${port}/`)).toBe("from the TLS registry");
       expect(work.lines.join("\n")).not.toContain(secure.password!);
       expect(work.lines.some((l) => l.includes(`--ca-file`) || l.includes("Pulled:"))).toBe(true);
+
+      // A version that was never published fails before helm writes a revision: DeployScore's
+      // rollback afterwards must not undo the release that is still running.
+      const missing = await deployError(cd.deploy({ ...request({ caFile: secure.caFile, username: secure.username, passwordEnv: "CHART_REGISTRY_PASSWORD" }), version: "9.9.9", chart: { ...chart, version: "9.9.9", access: { caFile: secure.caFile, username: secure.username, passwordEnv: "CHART_REGISTRY_PASSWORD" } } }, work));
+      expect(missing.hint).toBe("nothing was changed: revision 1 (chart 3.0.0) still runs");
+      expect(await cd.rollback(target, work)).toEqual({ revision: 1, chartVersion: "3.0.0", status: "deployed" });
+      expect(await httpGet(`http://127.0.0.1:${port}/`)).toBe("from the TLS registry");
     },
     SLOW,
   );

@@ -54,6 +54,8 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
   };
   const timeoutSeconds = config.timeoutSeconds ?? 300;
   const lock = lockSettings(env, config.lockWaitSeconds);
+  /** Applications a failed deploy did not write to: rollback() leaves those alone. */
+  const untouched = new Set<string>();
   const ref = (name: string) => ({ group: GROUP, version: VERSION, namespace: settings.namespace, plural: PLURAL, name });
   const scope = (target: ClusterTarget): LockScope => ({
     namespace: settings.namespace, release: applicationName(target), target: target.name, what: `${target.releaseName} on ${target.name}`,
@@ -128,8 +130,13 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
     async deploy(request, work) {
       const target = clusterTarget(request.target, env);
       const kube = await connect(target, env);
+      const name = applicationName(target);
+      untouched.delete(name);
       return underLock(kube, scope(target), lock, work, async () => {
-        const requestedAt = await requestSync(kube, target, () => sourceFor(request, target), `harmony deploy ${request.app} ${request.version}`);
+        const requestedAt = await requestSync(kube, target, () => sourceFor(request, target), `harmony deploy ${request.app} ${request.version}`).catch((error: unknown) => {
+          untouched.add(name);
+          throw error;
+        });
         work.reporter.info(`Argo CD: sync of ${applicationName(target)} to ${request.chart.name} ${request.chart.version} requested`);
         return awaitSync(kube, applicationName(target), request.chart.version, requestedAt, work);
       });
@@ -147,6 +154,10 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
       return underLock(kube, scope(target), lock, work, async () => {
         const app = await read(kube, applicationName(target));
         if (app === undefined) return undefined;
+        if (untouched.delete(applicationName(target))) {
+          work.reporter.info(`Argo CD Application ${applicationName(target)} was not changed by the failed deploy: nothing to roll back`);
+          return stateOf(app);
+        }
         // The newest deployment Argo CD recorded of another version than the one asked for now.
         const current = app.spec.source.targetRevision;
         const previous = [...(app.status?.history ?? [])].reverse().find((h) => h.revision !== undefined && h.revision !== current);

@@ -44,8 +44,12 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
   const lock = lockSettings(env, config.lockWaitSeconds);
   let cli: Promise<HelmCli> | undefined;
   const helm = (work: WorkContext) => (cli ??= detectHelm(env.env, config.helmVersion, work));
-  /** Revisions helm wrote itself when it rolled back a failed upgrade, per release. */
-  const restoredByHelm = new Map<string, number>();
+  /**
+   * Per release, the revision a failed deploy left in place when that is already the good one
+   * (helm rolled back, or never got as far as writing a revision). DeployScore calls rollback()
+   * after a failed deploy: going back from there would undo the release before it.
+   */
+  const goodAfterFailure = new Map<string, number>();
   const key = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}|${t.namespace}|${t.releaseName}`;
 
   async function latest(kube: Kube, target: ClusterTarget): Promise<ReleaseState | undefined> {
@@ -127,8 +131,11 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
     let outcome: string;
     if (last === undefined) outcome = "helm removed the failed first install";
     else if (last.version > before && last.info.status === "deployed") {
-      restoredByHelm.set(key(target), last.version);
+      goodAfterFailure.set(key(target), last.version);
       outcome = `helm rolled back: revision ${last.version} runs chart ${last.chart.metadata.version} again`;
+    } else if (last.version === before) {
+      goodAfterFailure.set(key(target), last.version);
+      outcome = `nothing was changed: revision ${last.version} (chart ${last.chart.metadata.version}) still runs`;
     } else outcome = `release is at revision ${last.version} (${last.info.status})`;
     throw new HarmonyError("failed", `deploy of ${request.app} ${request.version} to ${target.name} failed:\n${why}`, { hint: outcome });
   }
@@ -153,7 +160,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       await ensureNamespace(kube, target.namespace); // the lock lives there (helm would create it anyway)
       return underLock(kube, releaseScope(target), lock, work, async () => {
         await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
-        restoredByHelm.delete(key(target));
+        goodAfterFailure.delete(key(target));
         return upgrade(kube, cli, request, target, work);
       });
     },
@@ -173,8 +180,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
         const history = await readReleases(kube, target.namespace, target.releaseName);
         const last = history.at(-1);
         if (last === undefined) return undefined;
-        if (repair.action === "rollback" || restoredByHelm.get(key(target)) === last.version) {
-          restoredByHelm.delete(key(target));
+        if (repair.action === "rollback" || goodAfterFailure.get(key(target)) === last.version) {
+          goodAfterFailure.delete(key(target));
           work.reporter.info(`${target.releaseName} is already back on chart ${last.chart.metadata.version} (revision ${last.version})`);
           return releaseState(last);
         }

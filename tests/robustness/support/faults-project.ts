@@ -49,8 +49,8 @@ function allowPullSecrets(p: PipelineProject): void {
   writeFileSync(template, patched);
 }
 
-export async function robustProject(options: { pullSecret?: string } = {}): Promise<RobustProject> {
-  const project = await pipelineProject(3);
+export async function robustProject(options: { pullSecret?: string; helmMajor?: 3 | 4 } = {}): Promise<RobustProject> {
+  const project = await pipelineProject(options.helmMajor ?? 3);
   if (options.pullSecret !== undefined) {
     allowPullSecrets(project);
     const secrets = [{ name: options.pullSecret }];

@@ -30,8 +30,10 @@ export interface RequestHead {
 export type FaultRule = (request: RequestHead) => Fault | undefined;
 
 export interface ProxyCounters {
-  /** HTTP requests seen (passed through or answered by us). */
+  /** Plain HTTP requests seen (passed through or answered by us). */
   requests: number;
+  /** Connections that did not start with an HTTP request (TLS), passed through untouched. */
+  passthrough: number;
   /** Faults that took effect (a reset counts only once its byte count was reached). */
   injected: number;
   byKind: Record<string, number>;
@@ -168,7 +170,7 @@ interface Connection {
 export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy> {
   const [upHostname, upPort] = [upstreamHost.split(":")[0]!, Number(upstreamHost.split(":")[1])];
   let rule: FaultRule = () => undefined;
-  const counters: ProxyCounters = { requests: 0, injected: 0, byKind: {}, retried: 0, log: [] };
+  const counters: ProxyCounters = { requests: 0, passthrough: 0, injected: 0, byKind: {}, retried: 0, log: [] };
   const awaitingRetry = new Map<string, number>();
   const clients = new Set<Socket<Connection>>();
 
@@ -296,6 +298,7 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
         if (conn.buffer.length === 0) return;
         // Not a request line (a TLS handshake probing for HTTPS): the registry answers it.
         if (conn.firstRequest && !/^[A-Z]/.test(String.fromCharCode(conn.buffer[0]!))) {
+          counters.passthrough++;
           conn.mode = "raw";
           continue;
         }
@@ -363,7 +366,7 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
     scenario(next) {
       rule = next;
       awaitingRetry.clear();
-      Object.assign(counters, { requests: 0, injected: 0, byKind: {}, retried: 0, log: [] });
+      Object.assign(counters, { requests: 0, passthrough: 0, injected: 0, byKind: {}, retried: 0, log: [] });
     },
     stop() {
       for (const client of clients) client.terminate();

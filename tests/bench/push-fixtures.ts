@@ -17,6 +17,19 @@ import { startDaemon, stopPid, waitFor, freePort } from "../world/proc.ts";
 const DIR = join(CACHE, "bench", "push");
 const MiB = 1 << 20;
 
+let scratchRoot: string | undefined;
+
+/** A fresh directory for this bench run; all of them go with removeScratch(). */
+export function scratchDir(name: string): string {
+  scratchRoot ??= mkdtempSync(join(tmpdir(), "harmony-bench-push-"));
+  return mkdtempSync(join(scratchRoot, `${name}-`));
+}
+
+export function removeScratch(): void {
+  if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+  scratchRoot = undefined;
+}
+
 /** A file of random bytes, written in 1 MiB pieces (never held whole), kept across runs. */
 async function randomFile(dir: string, name: string, bytes: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
@@ -62,7 +75,7 @@ export async function gibLayout(): Promise<{ dir: string; digest: string }> {
   const sidecar = `${blob}.sha256`;
   if (!existsSync(sidecar)) writeFileSync(sidecar, (await hashFile(blob)).digest);
   const layerDigest = readFileSync(sidecar, "utf8").trim();
-  const dir = mkdtempSync(join(tmpdir(), "harmony-bench-layout-"));
+  const dir = scratchDir("layout");
   const blobs = join(dir, "blobs", "sha256");
   mkdirSync(blobs, { recursive: true });
   linkSync(blob, join(blobs, layerDigest.slice(7)));

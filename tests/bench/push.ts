@@ -8,19 +8,18 @@
  *    and TLS) and from the Docker engine (export + compression), goal ≤ 200 MB.
  * harmony runs as its own compiled process (tests/bench/push-worker.ts), so its start-up counts as the tools' does.
  */
-import { cpSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES, runOk, world } from "../world/index.ts";
 import { row, type Timed } from "./measure.ts";
-import { benchImage, freshRegistry, gibImage, gibLayout, IMAGE_TAG } from "./push-fixtures.ts";
+import { benchImage, freshRegistry, gibImage, gibLayout, IMAGE_TAG, removeScratch, scratchDir } from "./push-fixtures.ts";
 
 /**
  * harmony's side, compiled the way dist/harmony is (bun build --compile --bytecode): what users run
  * starts like this, not like a TypeScript file transpiled on load.
  */
 async function compiledWorker(): Promise<string> {
-  const out = join(mkdtempSync(join(tmpdir(), "harmony-bench-worker-")), "harmony-push");
+  const out = join(scratchDir("worker"), "harmony-push");
   await runOk([process.execPath, "build", join(import.meta.dir, "push-worker.ts"), "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", out]);
   return out;
 }
@@ -86,12 +85,20 @@ export interface PushBenchResult {
 }
 
 export async function pushBench(runs = 3): Promise<PushBenchResult> {
+  try {
+    return await measure(runs);
+  } finally {
+    removeScratch(); // the compiled worker, exported layers and charts: hundreds of MB per run
+  }
+}
+
+async function measure(runs: number): Promise<PushBenchResult> {
   const worker = await compiledWorker();
   const docker = await world.docker();
   const imageId = await benchImage(docker);
   const { env: containersEnv, skopeoArgs } = world.containersEnv();
   const skopeo = world.tool("skopeo");
-  const ourEnv = () => ({ ...docker.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "harmony-bench-cache-")) });
+  const ourEnv = () => ({ ...docker.env, XDG_CACHE_HOME: scratchDir("cache") });
   const ours = (compression: "gzip" | "none"): Contender => ({
     label: `harmony push (docker save, ${compression})`,
     argv: (host) => [worker, "image", host, "bench/app", imageId, compression],
@@ -125,9 +132,9 @@ export async function pushBench(runs = 3): Promise<PushBenchResult> {
 
   const helm = await world.helm(3);
   const registry = (await world.registry()).host;
-  const chartDir = join(mkdtempSync(join(tmpdir(), "harmony-bench-chart-")), "world-app");
+  const chartDir = join(scratchDir("chart"), "world-app");
   cpSync(join(FIXTURES, "chart"), chartDir, { recursive: true });
-  const packaged = mkdtempSync(join(tmpdir(), "harmony-bench-tgz-"));
+  const packaged = scratchDir("tgz");
   await runOk([helm.helm, "package", chartDir, "-d", packaged], { env: helm.env });
   const archive = join(packaged, readdirSync(packaged)[0]!);
   const chartRuns = Math.max(runs * 3, 10);
@@ -142,11 +149,11 @@ export async function pushBench(runs = 3): Promise<PushBenchResult> {
   );
   const packageRuns = await race(
     [
-      { label: "harmony chart package + push", argv: (host, run) => [worker, "package", `${host}/pkg-ours-${run}`, chartDir, mkdtempSync(join(tmpdir(), "harmony-bench-out-")), `1.0.${run}`] },
+      { label: "harmony chart package + push", argv: (host, run) => [worker, "package", `${host}/pkg-ours-${run}`, chartDir, scratchDir("out"), `1.0.${run}`] },
       {
         label: `helm package && helm push (${helm.version})`,
         argv: (host, run) => {
-          const out = mkdtempSync(join(tmpdir(), "harmony-bench-helm-"));
+          const out = scratchDir("helm");
           return [
             [helm.helm, "package", chartDir, "-d", out, "--version", `1.0.${run}`],
             [helm.helm, "push", join(out, `world-app-1.0.${run}.tgz`), `oci://${host}/pkg-theirs-${run}`, "--plain-http"],

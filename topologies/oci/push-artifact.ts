@@ -34,12 +34,16 @@ export async function pushArtifact(artifact: ImageArtifact, sink: ImageSink, tag
     case "registry":
       return copy(new RegistrySource(context.clientFor(artifact.ref.registry), artifact.ref.repository, artifact.digest));
     case "daemon": {
-      // Scratch space for the exported layers: as large as the image, gone afterwards.
+      // Scratch space for the exported layers: as large as the image, gone afterwards, also when
+      // the process exits mid-push (a CLI exiting on a signal does not unwind this function).
       const scratchDir = mkdtempSync(join(context.env.TMPDIR || tmpdir(), "harmony-push-"));
+      const remove = () => rmSync(scratchDir, { recursive: true, force: true });
+      process.once("exit", remove);
       try {
         return await copy(new DaemonImageSource(artifact.imageId, { compression: context.compression, scratchDir, cacheDir: layerCacheDir(context.env), env: context.env }));
       } finally {
-        rmSync(scratchDir, { recursive: true, force: true });
+        process.off("exit", remove);
+        remove();
       }
     }
   }

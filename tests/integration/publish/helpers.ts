@@ -1,12 +1,12 @@
 // Shared by the publish tests: a work context that records, the world's fixture app built once
 // by the real Docker engine, an adapter environment that sees no user's credentials, and the
 // real clients (docker, skopeo) that read back what harmony pushed.
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { recordingReporter, type WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../../topologies/create.ts";
 import { FIXTURES, run, runOk, world, type RegistryPart } from "../../world/index.ts";
+import { subdir } from "../../world/state.ts";
 
 export const SLOW = 300_000;
 
@@ -15,8 +15,9 @@ export function recordingWork(): WorkContext & { lines: string[] } {
   return { reporter, signal: new AbortController().signal, lines: reporter.lines };
 }
 
+/** A fresh directory inside the world's run dir, so the world's teardown removes it. */
 export function scratch(name: string): string {
-  return mkdtempSync(join(tmpdir(), `harmony-publish-${name}-`));
+  return subdir("publish", `${name}-${crypto.randomUUID().slice(0, 8)}`);
 }
 
 /** The process env plus the world's DOCKER_HOST, with a private HOME (no user config, its own layer cache). */

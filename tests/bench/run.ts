@@ -5,7 +5,9 @@
 import { world } from "../world/index.ts";
 import { buildBench } from "./build.ts";
 import { chartBench } from "./chart.ts";
+import { deployBench } from "./deploy.ts";
 import { pipelineBench } from "./pipeline.ts";
+import { pushBench } from "./push.ts";
 import { startupBench } from "./startup.ts";
 
 const runs = process.env.BENCH_RUNS === undefined ? undefined : Number(process.env.BENCH_RUNS);
@@ -14,6 +16,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   startup: () => startupBench(runs),
   chart: () => chartBench(runs),
   build: () => buildBench(runs),
+  push: () => pushBench(runs === undefined ? 3 : Math.min(runs, 5)),
+  deploy: () => deployBench(runs === undefined ? 5 : Math.min(runs, 10)),
   pipeline: () => pipelineBench(runs === undefined ? 3 : Math.min(runs, 5)),
 };
 

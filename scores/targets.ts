@@ -1,16 +1,8 @@
 /** Deploy targets as declared once per project, resolved per app into a capability DeployTarget. */
 import type { ClusterTarget } from "../capabilities/index.ts";
 
-export interface TargetSpec {
-  readonly kind: "cluster";
-  readonly name: string;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly namespace: string;
-  /** `{app}` is replaced by the app name. */
-  readonly releaseName: string;
-  readonly baseUrl?: string;
-}
+/** A ClusterTarget whose `releaseName` is still a template: `{app}` becomes each app's name. */
+export type TargetSpec = ClusterTarget;
 
 /** The targets every pipeline walks through, in order. */
 export const PIPELINE_TARGETS = ["staging", "production"] as const;

@@ -81,6 +81,22 @@ describe("bearer-token registries", () => {
   );
 
   test.skipIf(!parts())(
+    "an identity token (OAuth2 refresh token) from the docker config is exchanged with a POST",
+    async () => {
+      const reg = await tokenRegistry();
+      const dir = scratch("docker-config");
+      writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [reg.host]: { identitytoken: reg.refreshToken } } }), { mode: 0o600 });
+      const registry = createRegistryOciRegistry({ adapter: "registry", url: reg.host }, await adapterEnv({ DOCKER_CONFIG: dir }));
+      const before = reg.requests.length;
+      const target = { ...registry.repositoryFor("identity/app"), tag: "1" };
+      const published = await registry.push({ kind: "daemon", imageId: await fixtureImage() }, target, recordingWork());
+      expect(await registry.resolve(target, recordingWork())).toBe(published.ref.digest);
+      expect(reg.requests.slice(before).every((r) => r.user === "harmony")).toBe(true);
+    },
+    SLOW,
+  );
+
+  test.skipIf(!parts())(
     "credentials the token service refuses: a clear error before any export",
     async () => {
       const reg = await tokenRegistry();

@@ -23,6 +23,8 @@ export interface TokenRegistry {
   host: string;
   url: string;
   users: Record<string, string>;
+  /** An OAuth2 refresh token for user "harmony" (what a docker config's `identitytoken` holds). */
+  refreshToken: string;
   requests: TokenRequest[];
   log: string;
 }
@@ -39,6 +41,7 @@ export async function startTokenRegistry(policy: Policy): Promise<TokenRegistry>
   const keyPem = readFileSync(key, "utf8");
   const certDer = Buffer.from(readFileSync(cert, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64").toString("base64");
   const users = { harmony: crypto.randomUUID().replaceAll("-", "") };
+  const refreshToken = crypto.randomUUID();
   const requests: TokenRequest[] = [];
 
   const sign = (claims: object) => {
@@ -49,12 +52,22 @@ export async function startTokenRegistry(policy: Policy): Promise<TokenRegistry>
   const issuer = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch(request) {
+    async fetch(request) {
       const url = new URL(request.url);
-      const basic = request.headers.get("authorization")?.replace(/^Basic /, "");
-      const [user, password] = basic ? Buffer.from(basic, "base64").toString().split(/:(.*)/s) : [];
-      if (user !== undefined && users[user as keyof typeof users] !== password) return new Response("bad credentials", { status: 401 });
-      const scopes = url.searchParams.getAll("scope");
+      let user: string | undefined;
+      let params = url.searchParams;
+      if (request.method === "POST") {
+        // the OAuth2 refresh-token grant (docker's identity tokens)
+        params = new URLSearchParams(await request.text());
+        if (params.get("grant_type") !== "refresh_token" || params.get("refresh_token") !== refreshToken) return new Response("bad grant", { status: 401 });
+        user = "harmony";
+      } else {
+        const basic = request.headers.get("authorization")?.replace(/^Basic /, "");
+        const [name, password] = basic ? Buffer.from(basic, "base64").toString().split(/:(.*)/s) : [];
+        if (name !== undefined && users[name as keyof typeof users] !== password) return new Response("bad credentials", { status: 401 });
+        user = name;
+      }
+      const scopes = params.getAll("scope");
       const access = scopes.flatMap((scope) => {
         const [type, repository, actions] = scope.split(":");
         if (type !== "repository" || !repository || !actions || user === undefined) return [];
@@ -82,5 +95,5 @@ export async function startTokenRegistry(policy: Policy): Promise<TokenRegistry>
   writeFileSync(configFile, JSON.stringify(config));
   const daemon = track(startDaemon("docker-registry", ["docker-registry", "serve", configFile], log));
   await waitFor(`token registry on ${host}`, async () => (await fetch(`http://${host}/v2/`)).status === 401, 30_000, daemon);
-  return { host, url: `http://${host}`, users, requests, log };
+  return { host, url: `http://${host}`, users, refreshToken, requests, log };
 }

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { world } from "../../world/index.ts";
 import { ensureBinary } from "../../e2e/binary.ts";
-import { faultPlan, requests, startFaultProxy, type FaultProxy, type FaultRule } from "../support/faults-proxy.ts";
+import { faultPlan, requests } from "../support/faults-plan.ts";
+import { startFaultProxy, type FaultProxy, type FaultRule } from "../support/faults-proxy.ts";
 import { robustProject, type RobustProject } from "../support/faults-project.ts";
 import { walkRegistry } from "../support/faults-registry-walk.ts";
 
@@ -43,16 +44,17 @@ interface Outcome {
 }
 
 /** One release of a fresh version into its own repositories through the proxy, then the registry walk. */
-async function releaseThrough(name: string, rule: FaultRule, args: string[] = ["--until", "staging"]): Promise<Outcome> {
+async function releaseThrough(name: string, rule: FaultRule, env: Record<string, string> = {}): Promise<Outcome> {
   const tag = `1.0.${++version}`;
   const prefix = `faults-${name}`;
   robust.useRegistries({ url: `${proxy.host}/${prefix}/apps` }, { url: `${proxy.host}/${prefix}/charts` });
   proxy.scenario(rule);
-  const run = await robust.release(["--from-tag", `pipeline-app-v${tag}`, ...args], { HARMONY_REGISTRY_TIMEOUT_SECONDS: TIMEOUT_SECONDS });
+  const run = await robust.release(["--from-tag", `pipeline-app-v${tag}`, "--until", "staging"], env);
   const c = proxy.counters;
   const kinds = Object.entries(c.byKind).map(([k, n]) => `${n}×${k}`).join(", ");
   const outcome = run.code === 0 ? "succeeded" : `failed (exit ${run.code})`;
-  console.log(`[faults] ${name}: faults: ${c.injected} injected (${kinds || "none"}), ${c.retried} retried, ${c.requests} requests; outcome: ${outcome} in ${run.seconds.toFixed(1)}s`);
+  const steps = (run.json?.steps ?? []).map((s: { name: string; durationMs: number }) => `${s.name} ${(s.durationMs / 1000).toFixed(1)}s`).join(", ");
+  console.log(`[faults] ${name}: faults: ${c.injected} injected (${kinds || "none"}), ${c.retried} retried, ${c.requests} requests; outcome: ${outcome} in ${run.seconds.toFixed(1)}s${steps ? ` (${steps})` : ""}`);
   const walk = await walkRegistry(robust.project.registry);
   console.log(`[faults] ${name}: registry read directly: ${walk.repositories} repositories, ${walk.tags} tags, ${walk.manifests} manifests, ${walk.blobs} blobs HEADed, ${walk.broken.length} broken`);
   const said = run.json?.error?.message ?? run.stderr.split("\n").find((l) => l.startsWith("error:"));
@@ -106,6 +108,7 @@ describe.skipIf(!ready)("registry faults between harmony and the registry (real 
         { match: requests.blobUpload, fault: { kind: "stall" }, times: 1 },
         { match: requests.manifestPut, fault: { kind: "stall" }, times: 1 },
       ]),
+      { HARMONY_REGISTRY_TIMEOUT_SECONDS: TIMEOUT_SECONDS },
     );
     expectReleased(o);
     expect(proxy.counters.byKind.stall).toBe(3);

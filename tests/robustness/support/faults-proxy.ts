@@ -10,6 +10,7 @@
  * print "12 injected, 12 retried".
  */
 import type { Socket, TCPSocketListener } from "bun";
+import { chunkedFraming, lengthFraming, operationKey, Outbox, type BodyFraming } from "./faults-http-wire.ts";
 
 export type Fault =
   | { readonly kind: "status"; readonly status: 500 | 503 | 429; readonly retryAfterSeconds?: number }
@@ -58,102 +59,6 @@ const REASONS: Record<number, [string, string]> = {
   503: ["Service Unavailable", "UNAVAILABLE"],
   429: ["Too Many Requests", "TOOMANYREQUESTS"],
 };
-
-/** Writes to a socket that may not be open yet or may take fewer bytes than offered. */
-class Outbox {
-  private pending: Uint8Array[] = [];
-  private ending = false;
-  socket: Socket<unknown> | undefined;
-
-  write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.pending.push(bytes);
-    this.flush();
-  }
-
-  flush(): void {
-    const socket = this.socket;
-    if (!socket) return;
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      const n = socket.write(head);
-      if (n < head.length) {
-        this.pending[0] = head.subarray(Math.max(n, 0));
-        return;
-      }
-      this.pending.shift();
-    }
-    if (this.ending) socket.end();
-  }
-
-  end(): void {
-    this.ending = true;
-    this.flush();
-  }
-}
-
-/** How much of a buffer belongs to the current request's body, and whether the body ends in it. */
-interface BodyFraming {
-  take(buffer: Buffer): { used: number; done: boolean };
-}
-
-function lengthFraming(length: number): BodyFraming {
-  let remaining = length;
-  return {
-    take(buffer) {
-      const used = Math.min(remaining, buffer.length);
-      remaining -= used;
-      return { used, done: remaining === 0 };
-    },
-  };
-}
-
-/** Transfer-Encoding: chunked, read incrementally: size line, data, CRLF, … then the trailer. */
-function chunkedFraming(): BodyFraming {
-  let state: "size" | "data" | "data-end" | "trailer" = "size";
-  let left = 0;
-  return {
-    take(buffer) {
-      let used = 0;
-      for (;;) {
-        const rest = buffer.subarray(used);
-        if (state === "data") {
-          const n = Math.min(left, rest.length);
-          used += n;
-          left -= n;
-          if (left > 0) return { used, done: false };
-          state = "data-end";
-          continue;
-        }
-        if (state === "data-end") {
-          if (rest.length < 2) return { used, done: false };
-          used += 2;
-          state = "size";
-          continue;
-        }
-        const eol = rest.indexOf("\r\n");
-        if (eol < 0) return { used, done: false };
-        const line = rest.subarray(0, eol).toString("latin1");
-        used += eol + 2;
-        if (state === "trailer") {
-          if (line === "") return { used, done: true };
-          continue;
-        }
-        left = Number.parseInt(line.split(";")[0]!.trim(), 16);
-        state = left === 0 ? "trailer" : "data";
-      }
-    },
-  };
-}
-
-/** The operation a request performs, so a retry of it is recognised: upload sessions differ per try, the digest does not. */
-function operationKey(head: RequestHead): string {
-  const url = new URL(head.target, "http://proxy");
-  const digest = url.searchParams.get("digest");
-  if (head.method === "PUT" && digest) return `PUT blob ${digest}`;
-  const path = url.pathname.replace(/\/blobs\/uploads\/.+$/, "/blobs/uploads/");
-  return `${head.method} ${path}`;
-}
 
 interface Connection {
   buffer: Buffer;
@@ -374,33 +279,3 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
     },
   };
 }
-
-/**
- * A rule from a list of faults, each taken by the first `times` requests it matches (Infinity:
- * every one). Requests from helm and the Docker daemon (the deploy pulling the chart and the image)
- * pass untouched: these tests are about harmony's publishing.
- */
-export function faultPlan(entries: readonly { match: (r: RequestHead) => boolean; fault: Fault; times: number }[]): FaultRule {
-  const left = entries.map((e) => e.times);
-  return (request) => {
-    if (/^(helm|docker|containerd)/i.test(request.userAgent)) return undefined;
-    const i = entries.findIndex((e, n) => left[n]! > 0 && e.match(request));
-    if (i < 0) return undefined;
-    left[i]!--;
-    return entries[i]!.fault;
-  };
-}
-
-/** Request matchers by what the request does in the distribution API. */
-export const requests = {
-  blobUpload: (r: RequestHead) => r.method === "PUT" && /\/blobs\/uploads\/[^?]+\?.*digest=/.test(r.target),
-  /** A blob upload whose body is longer than `bytes` (chunked bodies count as long). */
-  blobUploadOver: (bytes: number) => (r: RequestHead) => requests.blobUpload(r) && (r.contentLength ?? Infinity) > bytes,
-  uploadStart: (r: RequestHead) => r.method === "POST" && /\/blobs\/uploads\/(\?|$)/.test(r.target),
-  blobHead: (r: RequestHead) => r.method === "HEAD" && /\/blobs\/sha256:/.test(r.target),
-  manifestPut: (r: RequestHead) => r.method === "PUT" && /\/manifests\//.test(r.target),
-  manifestRead: (r: RequestHead) => (r.method === "GET" || r.method === "HEAD") && /\/manifests\//.test(r.target),
-  /** Anything past the first `GET /v2/` probes: the pushes themselves. */
-  notProbe: (r: RequestHead) => r.target !== "/v2/",
-  any: (_r: RequestHead) => true,
-};

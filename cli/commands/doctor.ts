@@ -4,6 +4,8 @@ import { CAPABILITY_NAMES } from "../../scores/score.ts";
 import { createTopology } from "../../topologies/create.ts";
 import { effectiveConfig } from "../../topologies/defaults.ts";
 import { runPreflight } from "../../topologies/preflight.ts";
+import { targetProblems } from "../../topologies/preflight-targets.ts";
+import { targetFor } from "../../scores/targets.ts";
 import { selectTopology } from "../../topologies/select.ts";
 import { loadManifest } from "../manifest/load.ts";
 import { Output } from "../output.ts";
@@ -20,10 +22,14 @@ export default defineCommand({
     const config = effectiveConfig(choice.name, manifest.topologies[choice.name]);
     const declared = CAPABILITY_NAMES.filter((c) => config[c] !== undefined);
     const topology = createTopology(choice.name, config, { projectDir: manifest.dir, env: process.env }, declared);
-    const results = await runPreflight(topology, workContext(out.reporter()));
-    const problems = results.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`));
+    const targets = Object.values(manifest.targets).map((t) => targetFor(manifest.apps[0]!.name, t));
+    const [results, clusters] = await Promise.all([runPreflight(topology, workContext(out.reporter())), targetProblems(config.continuousDelivery?.adapter, targets, process.env)]);
+    const problems = [...results.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
     if (out.json) out.document({ topology: choice, results, ok: problems.length === 0 });
-    else for (const r of results) out.text(`${r.problems.length === 0 ? "ok  " : "FAIL"}  ${r.capability.padEnd(20)} ${r.adapter}${r.problems.map((p) => `\n        ${p}`).join("")}`);
+    else {
+      for (const r of results) out.text(`${r.problems.length === 0 ? "ok  " : "FAIL"}  ${r.capability.padEnd(20)} ${r.adapter}${r.problems.map((p) => `\n        ${p}`).join("")}`);
+      for (const c of clusters) out.text(`FAIL  ${c}`);
+    }
     if (problems.length > 0) throw new HarmonyError("config", `topology "${choice.name}" is not ready: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);
     out.success(`topology "${choice.name}" (${choice.reason}) is ready`);
   },

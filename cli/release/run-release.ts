@@ -10,6 +10,8 @@ import { CAPABILITY_NAMES } from "../../scores/score.ts";
 import { createTopology } from "../../topologies/create.ts";
 import { effectiveConfig } from "../../topologies/defaults.ts";
 import { runPreflight } from "../../topologies/preflight.ts";
+import { targetProblems } from "../../topologies/preflight-targets.ts";
+import { targetFor } from "../../scores/targets.ts";
 import { releasePreparation, smokeRunner } from "../../topologies/work.ts";
 import type { Output } from "../output.ts";
 import type { PlanView } from "../plan-view.ts";
@@ -27,7 +29,9 @@ export async function runRelease(resolved: ResolvedRelease, plan: PlanView, opti
   const adapterEnv = { projectDir: manifest.dir, env: process.env };
   const live = createTopology(topology.name, config, adapterEnv, needs);
   const work = workContext(out.reporter());
-  const problems = (await runPreflight(live, work)).flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`));
+  const targets = plan.targets.map((t) => targetFor(app.name, manifest.targets[t.name]!));
+  const [adapters, clusters] = await Promise.all([runPreflight(live, work), targetProblems(config.continuousDelivery?.adapter, targets, process.env)]);
+  const problems = [...adapters.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
   if (problems.length > 0) {
     throw new HarmonyError("config", `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} before any build:\n  ${problems.join("\n  ")}`, {
       hint: "`harmony doctor` runs these checks on their own",

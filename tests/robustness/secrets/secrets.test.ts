@@ -201,7 +201,8 @@ describe.skipIf(!ready)("secrets stay secret (htpasswd registry, full pipeline, 
     expect(found).toEqual([]);
 
     // Child processes: helm and docker ran while we sampled, and no command line held a secret.
-    expect(run.sample.tree.harmony).toBe(1);
+    // (A child caught between fork and exec still shows harmony's command line: hence "at least".)
+    expect(run.sample.tree.harmony).toBeGreaterThanOrEqual(1);
     expect(run.sample.tree.helm).toBeGreaterThan(0);
     expect(run.sample.tree.docker).toBeGreaterThan(0);
     expect(run.sample.leaks).toEqual([]);

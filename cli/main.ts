@@ -52,7 +52,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
 const argv = process.argv.slice(2);
 const output = () => new Output({ json: argv.includes("--json"), debug: argv.includes("--debug") });
+// If the event loop ever runs dry before the command settled (a forgotten await, an unref'd worker),
+// that is a bug, and it must not look like success to a CI runner.
+let settled = false;
+process.on("beforeExit", () => {
+  if (!settled) process.exit(output().error(new Error("internal error: harmony stopped before the command finished (please report this)")));
+});
 main(argv).then(
-  (code) => process.exit(code),
-  (error: unknown) => process.exit(output().error(error)),
+  (code) => ((settled = true), process.exit(code)),
+  (error: unknown) => ((settled = true), process.exit(output().error(error))),
 );

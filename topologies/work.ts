@@ -6,7 +6,8 @@ import { parseImageRef, type BuildContext } from "../capabilities/index.ts";
 import { buildableRequest } from "../scores/buildable/index.ts";
 import { packageChartFor } from "../scores/chart/index.ts";
 import type { KeyHistory } from "../scores/content-key/reuse.ts";
-import { directoryKeyHistory, registryKeyHistoryFor } from "./adapters/container-builder/key-history.ts";
+import { directoryKeyHistory, registryKeyHistory } from "./adapters/container-builder/key-history.ts";
+import { connect } from "./oci/connect.ts";
 import type { OciRegistryConfig, TopologyConfig } from "./config.ts";
 import type { AdapterEnv } from "./create.ts";
 import { isAbsolute, join, resolve } from "node:path";
@@ -41,7 +42,8 @@ function keyHistoryFor(config: OciRegistryConfig | undefined, env: AdapterEnv): 
   switch (config?.adapter) {
     case "registry":
     case "harbor":
-      return registryKeyHistoryFor(env);
+      // The registry's own settings (credentials from passwordEnv, caFile), not only stored ones.
+      return registryKeyHistory(connect(config, env.projectDir, env.env).clientFor);
     case "oci-layout":
       return directoryKeyHistory(join(isAbsolute(config.path) ? config.path : resolve(env.projectDir, config.path), ".harmony-keys"));
     default:

@@ -139,7 +139,8 @@ export async function trackRollout(kube: Kube, options: TrackOptions, work: Work
   const signals = [work.signal, ...(options.stop ? [options.stop] : [])];
   let last: { observations: Observation[]; problems: PodProblem[] } = { observations: [], problems: [] };
   let reported = "";
-  for (;;) {
+  // Most rollouts are ready at the first or second look: start polling fast, back off to 1 s.
+  for (let round = 0; ; round++) {
     if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while following the rollout");
     try {
       const observations = await Promise.all((await options.workloads()).map((w) => observe(kube, w)));
@@ -166,6 +167,6 @@ export async function trackRollout(kube: Kube, options: TrackOptions, work: Work
       const why = await explain(kube, last.observations, last.problems);
       return { status: "timeout", reason: why === "" ? "the workloads could not be read" : why };
     }
-    await pause(options.pollMs ?? 1000, signals);
+    await pause(options.pollMs ?? Math.min(1000, 200 * 1.5 ** round), signals);
   }
 }

@@ -33,7 +33,9 @@ export function deployScore(
         const reason = error instanceof Error ? error.message : String(error);
         if (work.signal.aborted) throw error;
         const back = await caps.continuousDelivery.rollback(target, work);
-        const after = back === undefined ? "no previous release to roll back to" : `rolled back to revision ${back.revision}`;
+        let after = back === undefined ? "no previous release to roll back to" : `rolled back to revision ${back.revision}`;
+        // The adapter found nothing of this deploy to undo (it never got the lock, or never wrote).
+        if (back !== undefined && back.revision === current?.revision) after = `nothing to roll back: revision ${back.revision} still runs`;
         return { status: "failed", summary: `${reason}; ${after}` };
       }
     },

@@ -50,6 +50,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
    * after a failed deploy: going back from there would undo the release before it.
    */
   const goodAfterFailure = new Map<string, number>();
+  /** Releases whose last deploy failed before it held the deploy lock (it wrote nothing). */
+  const neverLocked = new Set<string>();
   const key = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}|${t.namespace}|${t.releaseName}`;
 
   async function latest(kube: Kube, target: ClusterTarget): Promise<ReleaseState | undefined> {
@@ -158,11 +160,27 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       const cli = await helm(work);
       const kube = await connect(target, env);
       await ensureNamespace(kube, target.namespace); // the lock lives there (helm would create it anyway)
-      return underLock(kube, releaseScope(target), lock, work, async () => {
-        await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
-        goodAfterFailure.delete(key(target));
-        return upgrade(kube, cli, request, target, work);
-      });
+      neverLocked.delete(key(target));
+      let locked = false;
+      try {
+        return await underLock(kube, releaseScope(target), lock, work, async () => {
+          locked = true;
+          await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
+          goodAfterFailure.delete(key(target));
+          // What DeployScore saw before the lock may be stale: a run killed mid-upgrade whose helm
+          // lived on, or the same tag released twice at once, can have deployed this very version
+          // while we waited. It is in place: a second revision of it would be a duplicate.
+          const now = await latest(kube, target);
+          if (now?.status === "deployed" && now.chartVersion === request.chart.version) {
+            work.reporter.info(`${target.releaseName} revision ${now.revision} already runs ${request.chart.name} ${now.chartVersion} (deployed while we waited for the lock)`);
+            return now;
+          }
+          return upgrade(kube, cli, request, target, work);
+        });
+      } catch (error) {
+        if (!locked) neverLocked.add(key(target));
+        throw error;
+      }
     },
 
     async current(deployTarget: DeployTarget) {
@@ -174,6 +192,12 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       const target = clusterTarget(deployTarget, env);
       const cli = await helm(work);
       const kube = await connect(target, env);
+      // A deploy that never got the lock changed nothing: what runs now is the holder's, and
+      // rolling back once the holder lets go would undo that pipeline's release.
+      if (neverLocked.delete(key(target))) {
+        work.reporter.info(`the deploy never held the lock on ${target.releaseName}: nothing of it to roll back`);
+        return latest(kube, target);
+      }
       await ensureNamespace(kube, target.namespace);
       return underLock(kube, releaseScope(target), lock, work, async () => {
         const repair = await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);

@@ -40,20 +40,26 @@ export function releaseScore(
     needs: ["containerBuilder", "ociRegistry", "helmRegistry"],
     run: async (caps, work) => {
       // Resume: a re-run of the same tag finds its artifacts already published and verifies them by digest.
-      const existing = await findPublished(caps, app, version, chartName, work);
-      if (existing !== undefined) {
-        state.published = existing;
-        return { status: "succeeded", summary: `already published: ${formatImageRef(existing.image.ref)}; chart ${existing.chart.version}`, detail: existing };
+      const pushed = await publishedImage(caps, app, version, work);
+      const existingChart = pushed === undefined ? undefined : await caps.helmRegistry.resolve(chartName, version, work);
+      if (pushed !== undefined && existingChart !== undefined) {
+        state.published = { image: pushed, chart: existingChart };
+        return { status: "succeeded", summary: `already published: ${formatImageRef(pushed.ref)}; chart ${existingChart.version}`, detail: state.published };
       }
-      const request = await prep.buildContext(app, version, work);
-      const target = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
-      const image = await buildOrReuse(caps, request, target, prep.keyHistory, work);
+      // A run that died between pushing the image and pushing its chart left the version's image in
+      // place: publish the chart for that image. Building again would move the version tag to a
+      // second image (the build stamps its time) and leave the first one behind, untagged.
+      let image = pushed;
+      if (image === undefined) {
+        const request = await prep.buildContext(app, version, work);
+        image = await buildOrReuse(caps, request, withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version)), prep.keyHistory, work);
+      } else work.reporter.info(`${formatImageRef(image.ref)} is already published; publishing its chart`);
       const chartPackage = await prep.packageChart(app, version, image, work);
       const chart = await caps.helmRegistry.push(chartPackage, work);
       state.published = { image, chart };
       return {
         status: "succeeded",
-        summary: `${formatImageRef(image.ref)}; chart ${chart.location} ${chart.version}`,
+        summary: `${pushed === undefined ? "" : "image already published, chart pushed: "}${formatImageRef(image.ref)}; chart ${chart.location} ${chart.version}`,
         detail: state.published,
       };
     },
@@ -83,6 +89,13 @@ async function buildOrReuse(
   return published;
 }
 
+/** The version's image in the registry, pinned by the digest its tag resolves to. */
+async function publishedImage(caps: Pick<Capabilities, "ociRegistry">, app: AppSpec, version: string, work: WorkContext): Promise<PublishedImage | undefined> {
+  const ref = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
+  const digest = await caps.ociRegistry.resolve(ref, work);
+  return digest === undefined ? undefined : { ref: { ...ref, digest } };
+}
+
 async function findPublished(
   caps: Pick<Capabilities, "ociRegistry" | "helmRegistry">,
   app: AppSpec,
@@ -90,12 +103,11 @@ async function findPublished(
   chartName: string,
   work: WorkContext,
 ): Promise<Published | undefined> {
-  const ref = withTag(caps.ociRegistry.repositoryFor(app.name), tagForVersion(version));
-  const digest = await caps.ociRegistry.resolve(ref, work);
-  if (digest === undefined) return undefined;
+  const image = await publishedImage(caps, app, version, work);
+  if (image === undefined) return undefined;
   const chart = await caps.helmRegistry.resolve(chartName, version, work);
   if (chart === undefined) return undefined;
-  return { image: { ref: { ...ref, digest } }, chart };
+  return { image, chart };
 }
 
 /** For --promote: the artifacts must already be published; verified by digest, never rebuilt. */

@@ -50,38 +50,7 @@ EOF
   chmod 600 "$1"
 }
 
-# ---------------------------------------------------------------- process helpers
-start_proc() { # name binary args...
-  local name=$1; shift
-  log "starting $name"
-  nohup "$@" >"$RUN/log/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/pid/$name.pid"
-  echo "$1" >"$RUN/pid/$name.exe"
-}
-
-proc_alive() { # name -> 0 if recorded PID is alive and still runs the recorded binary
-  local f=$RUN/pid/$1.pid pid exe
-  [[ -f $f ]] || return 1
-  pid=$(<"$f"); exe=$(<"$RUN/pid/$1.exe")
-  [[ -e /proc/$pid ]] || return 1
-  [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$(readlink -f "$exe")" ]]
-}
-
-wait_for() { # description timeout-seconds command...
-  local what=$1 t=$2; shift 2
-  local end=$((SECONDS + t))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= end)); then die "timeout waiting for $what (logs: $RUN/log)"; fi
-    sleep 1
-  done
-  log "$what ready"
-}
-
-KUBECTL=${KUBECTL:-$BIN/kubectl}
-[[ -x $KUBECTL ]] || KUBECTL=$(command -v kubectl || echo "$BIN/kubectl")
-kc() { "$KUBECTL" --kubeconfig "$RUN/admin.kubeconfig" "$@"; }
-
-check_alive() { local n; for n in "$@"; do proc_alive "$n" || { tail -20 "$RUN/log/$n.log" >&2; die "$n died"; }; done; }
+# Process helpers (start_proc, proc_alive, wait_for, kc, check_alive) come from ../k8s.sh, which sources this file.
 
 # ---------------------------------------------------------------- images
 ensure_images() {

@@ -2,8 +2,9 @@
  * Preflight: every adapter of a topology checks, in parallel and within a bound, what it can check
  * without doing work. All problems are gathered so the user sees them at once.
  */
-import type { WorkContext } from "../capabilities/index.ts";
+import type { ClusterTarget, WorkContext } from "../capabilities/index.ts";
 import { CAPABILITY_NAMES, type CapabilityName, type Topology } from "../scores/score.ts";
+import { targetProblems } from "./preflight-targets.ts";
 
 export interface PreflightResult {
   readonly capability: CapabilityName;
@@ -34,4 +35,26 @@ export async function runPreflight(topology: Topology, work: WorkContext): Promi
     return [bounded().then((problems) => ({ capability, adapter: adapter.adapter, problems }))];
   });
   return Promise.all(checks);
+}
+
+export interface FullPreflight {
+  /** Per adapter, for a table. */
+  readonly adapters: readonly PreflightResult[];
+  /** Targets whose cluster does not answer. */
+  readonly clusters: readonly string[];
+  /** Everything found, one sentence each, `capability (adapter): problem` first. */
+  readonly problems: readonly string[];
+}
+
+/** The adapters' own checks and the targets' clusters, in parallel: what release and doctor both run. */
+export async function preflightAll(
+  topology: Topology,
+  deployer: string | undefined,
+  targets: readonly ClusterTarget[],
+  work: WorkContext,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<FullPreflight> {
+  const [adapters, clusters] = await Promise.all([runPreflight(topology, work), targetProblems(deployer, targets, env)]);
+  const problems = [...adapters.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
+  return { adapters, clusters, problems };
 }

@@ -3,8 +3,7 @@ import { HarmonyError } from "../../capabilities/index.ts";
 import { CAPABILITY_NAMES } from "../../scores/score.ts";
 import { createTopology } from "../../topologies/create.ts";
 import { effectiveConfig } from "../../topologies/defaults.ts";
-import { runPreflight } from "../../topologies/preflight.ts";
-import { targetProblems } from "../../topologies/preflight-targets.ts";
+import { preflightAll } from "../../topologies/preflight.ts";
 import { targetFor } from "../../scores/targets.ts";
 import { selectTopology } from "../../topologies/select.ts";
 import { loadManifest } from "../manifest/load.ts";
@@ -23,8 +22,7 @@ export default defineCommand({
     const declared = CAPABILITY_NAMES.filter((c) => config[c] !== undefined);
     const topology = createTopology(choice.name, config, { projectDir: manifest.dir, env: process.env }, declared);
     const targets = Object.values(manifest.targets).map((t) => targetFor(manifest.apps[0]!.name, t));
-    const [results, clusters] = await Promise.all([runPreflight(topology, workContext(out.reporter())), targetProblems(config.continuousDelivery?.adapter, targets, process.env)]);
-    const problems = [...results.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
+    const { adapters: results, clusters, problems } = await preflightAll(topology, config.continuousDelivery?.adapter, targets, workContext(out.reporter()), process.env);
     if (out.json) out.document({ topology: choice, results, ok: problems.length === 0 });
     else {
       for (const r of results) out.text(`${r.problems.length === 0 ? "ok  " : "FAIL"}  ${r.capability.padEnd(20)} ${r.adapter}${r.problems.map((p) => `\n        ${p}`).join("")}`);

@@ -9,8 +9,7 @@ import { runChecked } from "../../scores/runner.ts";
 import { CAPABILITY_NAMES } from "../../scores/score.ts";
 import { createTopology } from "../../topologies/create.ts";
 import { effectiveConfig } from "../../topologies/defaults.ts";
-import { runPreflight } from "../../topologies/preflight.ts";
-import { targetProblems } from "../../topologies/preflight-targets.ts";
+import { preflightAll } from "../../topologies/preflight.ts";
 import { targetFor } from "../../scores/targets.ts";
 import { releasePreparation, smokeRunner } from "../../topologies/work.ts";
 import type { Output } from "../output.ts";
@@ -30,8 +29,7 @@ export async function runRelease(resolved: ResolvedRelease, plan: PlanView, opti
   const live = createTopology(topology.name, config, adapterEnv, needs);
   const work = workContext(out.reporter());
   const targets = plan.targets.map((t) => targetFor(app.name, manifest.targets[t.name]!));
-  const [adapters, clusters] = await Promise.all([runPreflight(live, work), targetProblems(config.continuousDelivery?.adapter, targets, process.env)]);
-  const problems = [...adapters.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
+  const { problems } = await preflightAll(live, config.continuousDelivery?.adapter, targets, work, process.env);
   if (problems.length > 0) {
     throw new HarmonyError("config", `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} before any build:\n  ${problems.join("\n  ")}`, {
       hint: "`harmony doctor` runs these checks on their own",

@@ -66,6 +66,12 @@ export interface ContinuousDelivery extends Preflight {
    * nothing runs yet, so checks against the running app are skipped, not passed. Default true.
    */
   readonly appliesImmediately?: boolean;
+  /**
+   * What the targets would refuse, found without changing anything (each request rendered and
+   * validated for its target), one line per problem naming the target; empty when all is well.
+   * Optional: an adapter that cannot look before it applies leaves it out.
+   */
+  check?(requests: readonly DeployRequest[], work: WorkContext): Promise<readonly string[]>;
   deploy(request: DeployRequest, work: WorkContext): Promise<ReleaseState>;
   /** The release as it is now, or undefined when it was never installed. */
   current(target: DeployTarget, work: WorkContext): Promise<ReleaseState | undefined>;

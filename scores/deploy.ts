@@ -1,7 +1,7 @@
 /**
  * DeployScore: install or upgrade the published chart (its image pinned by digest) on one target. A failed deploy rolls the target back to its previous release and reports failure.
  */
-import type { ClusterTarget, ReleaseState } from "../capabilities/index.ts";
+import type { ClusterTarget, DeployRequest, ReleaseState } from "../capabilities/index.ts";
 import type { AppSpec } from "./app-spec.ts";
 import { requirePublished, type PipelineState } from "./pipeline-state.ts";
 import type { Score } from "./score.ts";
@@ -11,6 +11,8 @@ export function deployScore(
   version: string,
   target: ClusterTarget,
   state: PipelineState,
+  /** Targets the pipeline deploys after this one: checked now, before this one changes. */
+  later: readonly ClusterTarget[] = [],
 ): Score<"continuousDelivery", ReleaseState> {
   const name = `deploy ${target.name}`;
   return {
@@ -25,9 +27,14 @@ export function deployScore(
       }
       // The published chart already pins the image by digest (hydrated at release); the values
       // here are only the target's own, so a chart keeps its image wherever it declared it.
-      const values = app.values[target.name] ?? {};
+      const request = (t: ClusterTarget): DeployRequest => ({ app: app.name, version, target: t, chart, values: app.values[t.name] ?? {} });
+      // A value production's cluster would refuse fails now, while nothing has changed anywhere.
+      const refused = (await caps.continuousDelivery.check?.([target, ...later].map(request), work)) ?? [];
+      if (refused.length > 0) {
+        return { status: "failed", summary: `nothing was changed: the chart's manifests would be refused:\n  ${refused.join("\n  ")}` };
+      }
       try {
-        const release = await caps.continuousDelivery.deploy({ app: app.name, version, target, chart, values }, work);
+        const release = await caps.continuousDelivery.deploy(request(target), work);
         return { status: "succeeded", summary: `${target.releaseName} revision ${release.revision} in ${target.namespace}`, detail: release };
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -40,12 +40,14 @@ export function buildPipeline(inputs: PipelineInputs, options: PipelineOptions):
       ? verifyPublishedScore(app, version, inputs.chartName, state)
       : releaseScore(app, version, inputs.chartName, inputs.prep, state),
   ];
-  for (const name of pipelineTargets(options)) {
+  const chosen = pipelineTargets(options).map((name) => {
     const spec = targets[name];
     if (spec === undefined) throw new Error(`target ${name} is not declared`);
-    const target = targetFor(app.name, spec);
-    scores.push(deployScore(app, version, target, state));
+    return targetFor(app.name, spec);
+  });
+  chosen.forEach((target, i) => {
+    scores.push(deployScore(app, version, target, state, chosen.slice(i + 1)));
     scores.push(smokeScore(app, version, target, inputs.smoke));
-  }
+  });
   return scores;
 }

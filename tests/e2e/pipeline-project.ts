@@ -17,7 +17,7 @@ export interface PipelineProject {
   readonly namespaces: { readonly staging: string; readonly production: string };
   readonly ports: { readonly staging: number; readonly production: number };
   readonly env: Record<string, string>;
-  writeManifest(options?: { stagingBody?: string }): void;
+  writeManifest(options?: { stagingBody?: string; productionContainer?: Record<string, unknown> }): void;
   release(args: string[]): Promise<Ran & { json?: any }>;
   cleanup(): void;
 }
@@ -51,7 +51,7 @@ export async function pipelineProject(helmMajor: 3 | 4 = 3): Promise<PipelinePro
     namespaces,
     ports,
     env,
-    writeManifest: ({ stagingBody } = {}) => {
+    writeManifest: ({ stagingBody, productionContainer } = {}) => {
       const manifest = {
         apps: [
           {
@@ -63,7 +63,7 @@ export async function pipelineProject(helmMajor: 3 | 4 = 3): Promise<PipelinePro
               { type: "http", url: "{{baseUrl}}/", bodyMatches: "pipeline-app", timeoutSeconds: 60, targets: ["production"] },
               { type: "http", url: "{{baseUrl}}/", bodyMatches: stagingBody ?? "pipeline-app", timeoutSeconds: stagingBody ? 3 : 60, targets: ["staging"] },
             ],
-            values: { staging: { port: ports.staging }, production: { port: ports.production } },
+            values: { staging: { port: ports.staging }, production: { port: ports.production, ...(productionContainer ? { containerExtras: productionContainer } : {}) } },
           },
         ],
         targets: { staging: target("staging"), production: target("production") },

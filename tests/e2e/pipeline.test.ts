@@ -60,6 +60,25 @@ describe.skipIf(!ready)("harmony --release from a tag to production (real parts)
     expect(production.map((h) => [h.revision, h.chart])).toEqual([[1, "pipeline-app-0.1.0"]]);
   }, 600_000);
 
+  test("a production value its cluster would refuse fails before staging changes: exit 1, both releases as they were", async () => {
+    // helm upgrade would refuse the field on this cluster (no server-side field validation before
+    // Kubernetes 1.27) — but only when production's turn came, after staging was already deployed.
+    project.writeManifest({ productionContainer: { imagePullPolicyy: "Always" } });
+    const run = await project.release(["--from-tag", "pipeline-app-v0.2.1"]);
+    project.writeManifest();
+    expect(run.code).toBe(1);
+    expect(run.json.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(["release:succeeded", "deploy staging:failed"]);
+    const summary: string = run.json.steps[1].summary;
+    expect(summary).toContain("nothing was changed");
+    expect(summary).toMatch(/production: pipeline-app\/templates\/deployment\.yaml: Deployment pipeline-app: spec\.template\.spec\.containers\[0\]\.imagePullPolicyy: unknown field/);
+    expect(summary).not.toContain("staging:");
+    for (const namespace of Object.values(project.namespaces)) {
+      const history = await helmHistory(project, namespace, "pipeline-app");
+      expect(history.at(-1)).toMatchObject({ chart: "pipeline-app-0.1.0", status: "deployed" });
+      expect(history.map((h) => h.chart)).not.toContain("pipeline-app-0.2.1");
+    }
+  }, 600_000);
+
   test("--until staging then --promote: production gets the same digest, nothing rebuilt or pushed", async () => {
     const staged = await project.release(["--from-tag", "pipeline-app-v0.3.0", "--until", "staging"]);
     expect(staged.code).toBe(0);

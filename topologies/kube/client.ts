@@ -34,6 +34,8 @@ export interface Kube {
   readonly where: string;
   /** Any other generated API class, built the same Bun-safe way. */
   api<T>(apiClass: new (configuration: never) => T): T;
+  /** A GET of a path no generated API covers (`/openapi/v2`), with the same credentials and TLS. */
+  getRaw(path: string, headers?: Readonly<Record<string, string>>): Promise<Response>;
 }
 
 function loadConfig(k8s: K8sModule, location: KubeLocation, env: Readonly<Record<string, string | undefined>>): KubeConfig {
@@ -66,11 +68,18 @@ export async function connectKube(location: KubeLocation, env: Readonly<Record<s
       hint: "name a context on the target in harmony.yaml",
     });
   }
+  const tls = tlsFor(cluster, config.getCurrentUser());
   const configuration = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(cluster.server, {}),
     authMethods: { default: config },
-    httpApi: bunHttpLibrary(k8s, tlsFor(cluster, config.getCurrentUser())),
+    httpApi: bunHttpLibrary(k8s, tls),
   });
+  const getRaw = async (path: string, headers: Readonly<Record<string, string>> = {}): Promise<Response> => {
+    const request = new k8s.RequestContext(`${cluster.server.replace(/\/+$/, "")}${path}`, k8s.HttpMethod.GET);
+    for (const [name, value] of Object.entries(headers)) request.setHeaderParam(name, value);
+    await config.applySecurityAuthentication(request);
+    return fetch(request.getUrl(), { headers: request.getHeaders(), tls } as RequestInit);
+  };
   const api = <T>(apiClass: new (configuration: never) => T): T => new apiClass(configuration as never);
   return {
     k8s,
@@ -82,6 +91,7 @@ export async function connectKube(location: KubeLocation, env: Readonly<Record<s
     custom: api(k8s.CustomObjectsApi),
     where: `context ${config.getCurrentContext()} at ${cluster.server}`,
     api,
+    getRaw,
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ClusterTarget } from "../../../capabilities/index.ts";
-import { chartArgs, helmBinary, parseHelmVersion, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "../../../topologies/adapters/continuous-delivery/helm-cli.ts";
+import { chartArgs, chartSource, helmBinary, parseHelmVersion, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "../../../topologies/adapters/continuous-delivery/helm-cli.ts";
 import { chartAccess, registryHost } from "../../../topologies/adapters/continuous-delivery/scratch-files.ts";
 
 const target: ClusterTarget = { kind: "cluster", name: "staging", kubeconfig: "/k/config", context: "ctx", namespace: "apps", releaseName: "web" };
@@ -39,6 +39,21 @@ describe("helm arguments", () => {
     expect(args).toContain("--timeout 90s");
     expect(args).toContain("--plain-http");
     expect(args).not.toContain("--set");
+  });
+
+  test("helm skips its OpenAPI pass only when harmony validated the render (or the cluster validates fields)", () => {
+    expect(upgradeArgs(helm3, options)).not.toContain("--disable-openapi-validation");
+    expect(upgradeArgs(helm3, { ...options, validated: true })).toContain("--disable-openapi-validation");
+    expect(upgradeArgs(helm4, { ...options, validated: true })).toContain("--disable-openapi-validation");
+  });
+
+  test("a chart harmony fetched is installed from its file, and helm gets no registry flags or credentials", () => {
+    const chart = { location: "oci://127.0.0.1:5000/charts/web", version: "1.2.0" };
+    expect(chartSource({ chartFile: "/tmp/d/web-1.2.0.tgz", registryConfig: undefined }, chart, { plainHttp: true })).toEqual({ chart: ["/tmp/d/web-1.2.0.tgz"], registry: [] });
+    expect(chartSource({ chartFile: undefined, registryConfig: "/tmp/d/registry-config.json" }, chart, { plainHttp: true })).toEqual({
+      chart: ["oci://127.0.0.1:5000/charts/web", "--version", "1.2.0"],
+      registry: ["--plain-http", "--registry-config", "/tmp/d/registry-config.json"],
+    });
   });
 
   test("a local archive is installed as it is (its version is inside)", () => {

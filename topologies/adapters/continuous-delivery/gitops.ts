@@ -21,7 +21,8 @@ import {
 import type { ContinuousDeliveryConfig } from "../../config.ts";
 import type { AdapterEnv } from "../../create.ts";
 import { openWorkingCopy, type Git } from "./git.ts";
-import { chartArgs, helmBinary, registryArgs, templateArgs } from "./helm-cli.ts";
+import { chartFetcher } from "./chart-fetch.ts";
+import { chartSource, helmBinary, templateArgs } from "./helm-cli.ts";
 import { lastLine, runProcess } from "./process.ts";
 import { readHeader, renderFile, stateOf, withRevision, type RenderedHeader } from "./rendered-file.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
@@ -39,6 +40,7 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
   };
   /** Files a failed deploy did not touch, with their revision: rollback() leaves those alone. */
   const untouched = new Map<string, number>();
+  const fetchChart = chartFetcher(env);
 
   function currentHeader(file: string): RenderedHeader | undefined {
     return existsSync(file) ? readHeader(readFileSync(file, "utf8")) : undefined;
@@ -46,9 +48,10 @@ export function createGitOpsDelivery(config: GitOpsDeliveryConfig, env: AdapterE
 
   async function render(request: DeployRequest, work: WorkContext): Promise<string> {
     const access = chartAccess(request.chart, env.env);
-    const files = writeScratchFiles(request.values, request.chart, access, env.env);
+    const files = writeScratchFiles(request.values, request.chart, access, env.env, await fetchChart(request.chart, work));
     try {
-      const args = templateArgs(request.target.releaseName, request.target.namespace, chartArgs(request.chart.location, request.chart.version), registryArgs(access, files.registryConfig), files.valuesFile);
+      const source = chartSource(files, request.chart, access);
+      const args = templateArgs(request.target.releaseName, request.target.namespace, source.chart, source.registry, files.valuesFile);
       const r = await runProcess([helmBinary(env.env), ...args], work, { env: env.env, label: "helm", echoStdout: false });
       if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while rendering ${request.chart.name}`);
       if (r.code !== 0) throw new HarmonyError("failed", `helm template of ${request.chart.name} ${request.chart.version} failed: ${lastLine(r.stderr)}`);

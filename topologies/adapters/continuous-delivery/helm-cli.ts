@@ -85,6 +85,12 @@ export function registryArgs(access: ChartRegistryAccess, registryConfig: string
   return args;
 }
 
+/** The chart as helm takes it: the archive harmony fetched, else the reference helm pulls itself. */
+export function chartSource(files: { readonly chartFile: string | undefined; readonly registryConfig: string | undefined }, chart: { readonly location: string; readonly version: string }, access: ChartRegistryAccess): { chart: string[]; registry: string[] } {
+  if (files.chartFile !== undefined) return { chart: [files.chartFile], registry: [] };
+  return { chart: chartArgs(chart.location, chart.version), registry: registryArgs(access, files.registryConfig) };
+}
+
 export interface UpgradeOptions {
   readonly target: ClusterTarget;
   readonly chart: readonly string[];
@@ -92,6 +98,8 @@ export interface UpgradeOptions {
   readonly valuesFile: string;
   readonly timeoutSeconds: number;
   readonly description: string;
+  /** harmony validated the render (or the cluster validates fields itself): helm need not. */
+  readonly validated?: boolean;
 }
 
 export function upgradeArgs(helm: HelmCli, o: UpgradeOptions): string[] {
@@ -104,6 +112,7 @@ export function upgradeArgs(helm: HelmCli, o: UpgradeOptions): string[] {
     ...safety,
     "--timeout", `${o.timeoutSeconds}s`,
     "--description", o.description,
+    ...(o.validated ? ["--disable-openapi-validation"] : []),
   ];
 }
 

@@ -21,8 +21,10 @@ import { readReleases } from "../../kube/helm-release.ts";
 import { workloadsIn } from "../../kube/rollout-status.ts";
 import { trackRollout, type TrackResult } from "../../kube/track.ts";
 import { clusterTarget, connect, ensureNamespace, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
-import { chartArgs, detectHelm, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
+import { chartFetcher } from "./chart-fetch.ts";
+import { chartSource, detectHelm, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
 import { repairStuckRelease } from "./helm-repair.ts";
+import { manifestChecker } from "./manifest-check.ts";
 import { lastGoodBefore, releaseState } from "./helm-state.ts";
 import { runProcess, type ProcessResult } from "./process.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
@@ -37,6 +39,10 @@ function helmError(result: ProcessResult): string {
   return (errors.length > 0 ? errors.join("\n") : result.stderr.trim().split("\n").slice(-3).join("\n")) || `helm exited ${result.code}`;
 }
 
+function refused(target: string, problems: readonly string[]): HarmonyError {
+  return new HarmonyError("failed", `the ${target} cluster would refuse the chart's manifests:\n  ${problems.join("\n  ")}`);
+}
+
 const waitedTooLong = (text: string) => /timed out waiting for the condition|context deadline exceeded|timeout/i.test(text);
 
 export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv): ContinuousDelivery {
@@ -44,6 +50,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
   const lock = lockSettings(env, config.lockWaitSeconds);
   let cli: Promise<HelmCli> | undefined;
   const helm = (work: WorkContext) => (cli ??= detectHelm(env.env, config.helmVersion, work));
+  const fetchChart = chartFetcher(env);
+  const checkManifests = manifestChecker(env, helm, fetchChart);
   /**
    * Per release, the revision a failed deploy left in place when that is already the good one
    * (helm rolled back, or never got as far as writing a revision). DeployScore calls rollback()
@@ -66,10 +74,10 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
     if (result.code !== 0) throw new HarmonyError("failed", `helm rollback of ${target.releaseName} to revision ${revision} failed: ${helmError(result)}`);
   }
 
-  async function upgrade(kube: Kube, cli: HelmCli, request: DeployRequest, target: ClusterTarget, work: WorkContext): Promise<ReleaseState> {
+  async function upgrade(kube: Kube, cli: HelmCli, request: DeployRequest, target: ClusterTarget, validated: boolean, work: WorkContext): Promise<ReleaseState> {
     const before = (await latest(kube, target))?.revision ?? 0;
     const access = chartAccess(request.chart, env.env);
-    const files = writeScratchFiles(request.values, request.chart, access, env.env);
+    const files = writeScratchFiles(request.values, request.chart, access, env.env, await fetchChart(request.chart, work));
     const stopHelm = new AbortController();
     const stopTracking = new AbortController();
     // The manifest of the revision helm is writing, once it exists: that is what the rollout is.
@@ -92,11 +100,11 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
     try {
       const args = upgradeArgs(cli, {
         target,
-        chart: chartArgs(request.chart.location, request.chart.version),
-        registry: registryArgs(access, files.registryConfig),
+        ...chartSource(files, request.chart, access),
         valuesFile: files.valuesFile,
         timeoutSeconds,
         description: `harmony: ${request.app} ${request.version}`,
+        validated,
       });
       work.reporter.info(`helm ${cli.version}: upgrade --install ${target.releaseName} (${request.chart.name} ${request.chart.version}) in ${target.namespace}`);
       result = await runProcess([cli.bin, ...args], work, { env: env.env, label: "helm", cancel: stopHelm.signal, graceMs: (timeoutSeconds + 30) * 1000 });
@@ -155,6 +163,11 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       }
     },
 
+    async check(requests, work) {
+      const checked = await Promise.all(requests.map(async (r) => (await checkManifests(r, work)).problems.map((p) => `${r.target.name}: ${p}`)));
+      return checked.flat();
+    },
+
     async deploy(request, work) {
       const target = clusterTarget(request.target, env);
       const cli = await helm(work);
@@ -163,6 +176,9 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       neverLocked.delete(key(target));
       let locked = false;
       try {
+        // Checked before the lock: what fails here changed nothing (and rollback knows it).
+        const checked = await checkManifests(request, work);
+        if (checked.problems.length > 0) throw refused(request.target.name, checked.problems);
         return await underLock(kube, releaseScope(target), lock, work, async () => {
           locked = true;
           await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
@@ -175,7 +191,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
             work.reporter.info(`${target.releaseName} revision ${now.revision} already runs ${request.chart.name} ${now.chartVersion} (deployed while we waited for the lock)`);
             return now;
           }
-          return upgrade(kube, cli, request, target, work);
+          return upgrade(kube, cli, request, target, checked.helmMaySkipValidation, work);
         });
       } catch (error) {
         if (!locked) neverLocked.add(key(target));

@@ -13,6 +13,8 @@ export interface ScratchFiles {
   readonly valuesFile: string;
   /** A docker-style config.json for `helm --registry-config`, when the registry needs a login. */
   readonly registryConfig: string | undefined;
+  /** The chart archive, when harmony fetched it (helm then installs from this file). */
+  readonly chartFile: string | undefined;
   dispose(): void;
 }
 
@@ -44,8 +46,9 @@ function registryAuth(chart: DeployableChart, access: ChartRegistryAccess, env: 
   return JSON.stringify({ auths: { [registryHost(chart.location)]: { auth } } });
 }
 
-export function writeScratchFiles(values: Readonly<Record<string, unknown>>, chart: DeployableChart, access: ChartRegistryAccess, env: Env): ScratchFiles {
-  const auth = registryAuth(chart, access, env);
+export function writeScratchFiles(values: Readonly<Record<string, unknown>>, chart: DeployableChart, access: ChartRegistryAccess, env: Env, archive?: Uint8Array): ScratchFiles {
+  // With the archive at hand helm never talks to the registry, so it gets no credentials.
+  const auth = archive === undefined ? registryAuth(chart, access, env) : undefined;
   const dir = mkdtempSync(join(tmpdir(), "harmony-deploy-"));
   const valuesFile = join(dir, "values.json"); // JSON is YAML: helm reads it as a values file
   writeFileSync(valuesFile, JSON.stringify(values, null, 2), { mode: 0o600 });
@@ -54,5 +57,10 @@ export function writeScratchFiles(values: Readonly<Record<string, unknown>>, cha
     registryConfig = join(dir, "registry-config.json");
     writeFileSync(registryConfig, auth, { mode: 0o600 });
   }
-  return { valuesFile, registryConfig, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  let chartFile: string | undefined;
+  if (archive !== undefined) {
+    chartFile = join(dir, `${chart.name}-${chart.version}.tgz`);
+    writeFileSync(chartFile, archive, { mode: 0o600 });
+  }
+  return { valuesFile, registryConfig, chartFile, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

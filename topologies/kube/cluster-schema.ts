@@ -1,0 +1,112 @@
+/**
+ * What a cluster accepts, for checking rendered manifests before anything is applied: its version,
+ * the API group/versions it serves (so a render sees the cluster's Capabilities) and, on clusters
+ * that do not validate fields themselves, its OpenAPI v2 document as a validator.
+ *
+ * Why harmony fetches the document instead of leaving the check to helm: on such clusters every
+ * `helm upgrade` downloads and parses the whole document (3.7 MB on Kubernetes 1.20) to validate
+ * client-side, about 170 ms per target. Here it is fetched once per cluster, kept on disk, and
+ * revalidated with its ETag (a 304 costs a few milliseconds).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { HarmonyError } from "../../capabilities/index.ts";
+import type { Kube } from "./client.ts";
+import { manifestValidator, type ManifestValidator, type OpenApiV2 } from "./openapi-validation.ts";
+
+/**
+ * Server-side field validation (`fieldValidation`) is GA from Kubernetes 1.27: there kubectl and
+ * helm skip their client-side pass and the API server judges fields, so there is nothing to redo.
+ */
+const SERVER_VALIDATES_FROM_MINOR = 27;
+
+export interface ClusterSchema {
+  /** e.g. `v1.20.2` */
+  readonly gitVersion: string;
+  /** `apps/v1`, `v1`, … as `helm template --api-versions` takes them. */
+  readonly apiVersions: readonly string[];
+  /** Undefined when the API server validates fields itself. */
+  readonly validator: ManifestValidator | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+async function getJson<T>(kube: Kube, path: string): Promise<T> {
+  const response = await kube.getRaw(path, { accept: "application/json" });
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new HarmonyError("failed", `GET ${path} on ${kube.where} answered ${response.status}`);
+  }
+  return (await response.json()) as T;
+}
+
+export function serverValidatesFields(version: { major: string; minor: string }): boolean {
+  const minor = Number.parseInt(version.minor, 10); // `20+` on some providers
+  return Number(version.major) > 1 || (Number(version.major) === 1 && minor >= SERVER_VALIDATES_FROM_MINOR);
+}
+
+function cacheDir(env: Env): string | undefined {
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
+  return base === undefined ? undefined : join(base, "harmony", "openapi");
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the document for the next run; document first, ETag last, so no reader pairs a new ETag with an old document. */
+function store(file: string, text: string, etag: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+    writeFileSync(`${file}.etag.tmp`, etag);
+    renameSync(`${file}.etag.tmp`, `${file}.etag`);
+  } catch {
+    // a read-only home only costs the next run a download
+  }
+}
+
+async function download(kube: Kube, file: string | undefined, answered?: Response): Promise<OpenApiV2> {
+  const response = answered ?? (await kube.getRaw("/openapi/v2", { accept: "application/json" }));
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new HarmonyError("failed", `GET /openapi/v2 on ${kube.where} answered ${response.status}`);
+  }
+  const text = await response.text();
+  const etag = response.headers.get("etag");
+  if (file !== undefined && etag) store(file, text, etag);
+  return JSON.parse(text) as OpenApiV2;
+}
+
+/** The OpenAPI v2 document, from the disk cache when the server says (by ETag) it has not changed. */
+async function openApiDocument(kube: Kube, key: string, env: Env): Promise<OpenApiV2> {
+  const dir = cacheDir(env);
+  const file = dir === undefined ? undefined : join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 24)}.json`);
+  const etag = file === undefined ? undefined : readOrUndefined(`${file}.etag`);
+  if (file === undefined || etag === undefined) return download(kube, file);
+  const response = await kube.getRaw("/openapi/v2", { accept: "application/json", "if-none-match": etag });
+  if (response.status === 304) {
+    await response.body?.cancel();
+    const cached = readOrUndefined(file);
+    if (cached !== undefined) return JSON.parse(cached) as OpenApiV2;
+    return download(kube, file);
+  }
+  return download(kube, file, response);
+}
+
+export async function clusterSchema(kube: Kube, env: Env): Promise<ClusterSchema> {
+  const [version, groups] = await Promise.all([
+    getJson<{ major: string; minor: string; gitVersion: string }>(kube, "/version"),
+    getJson<{ groups?: { versions?: { groupVersion: string }[] }[] }>(kube, "/apis"),
+  ]);
+  const apiVersions = ["v1", ...(groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion))];
+  if (serverValidatesFields(version)) return { gitVersion: version.gitVersion, apiVersions, validator: undefined };
+  const doc = await openApiDocument(kube, `${kube.where}|${version.gitVersion}`, env);
+  return { gitVersion: version.gitVersion, apiVersions, validator: manifestValidator(doc) };
+}

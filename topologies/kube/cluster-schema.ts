@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { HarmonyError } from "../../capabilities/index.ts";
+import { harmonyCacheDir } from "../cache-dir.ts";
 import type { Kube } from "./client.ts";
 import { manifestValidator, type ManifestValidator, type OpenApiV2 } from "./openapi-validation.ts";
 
@@ -44,11 +45,6 @@ async function getJson<T>(kube: Kube, path: string): Promise<T> {
 export function serverValidatesFields(version: { major: string; minor: string }): boolean {
   const minor = Number.parseInt(version.minor, 10); // `20+` on some providers
   return Number(version.major) > 1 || (Number(version.major) === 1 && minor >= SERVER_VALIDATES_FROM_MINOR);
-}
-
-function cacheDir(env: Env): string | undefined {
-  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
-  return base === undefined ? undefined : join(base, "harmony", "openapi");
 }
 
 function readOrUndefined(file: string): string | undefined {
@@ -86,7 +82,8 @@ async function download(kube: Kube, file: string | undefined, answered?: Respons
 
 /** The OpenAPI v2 document, from the disk cache when the server says (by ETag) it has not changed. */
 async function openApiDocument(kube: Kube, key: string, env: Env): Promise<OpenApiV2> {
-  const dir = cacheDir(env);
+  const cache = harmonyCacheDir(env);
+  const dir = cache === undefined ? undefined : join(cache, "openapi");
   const file = dir === undefined ? undefined : join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 24)}.json`);
   const etag = file === undefined ? undefined : readOrUndefined(`${file}.etag`);
   if (file === undefined || etag === undefined) return download(kube, file);

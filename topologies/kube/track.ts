@@ -22,6 +22,9 @@ export interface TrackOptions {
   readonly unschedulableSeconds?: number;
 }
 
+/** Abort `stop` with this reason when the outcome is already known: no explanation is gathered. */
+export const STOP_QUIETLY = "quietly";
+
 export type TrackResult =
   | { readonly status: "ready"; readonly summary: string }
   | { readonly status: "failed" | "timeout" | "stopped"; readonly reason: string };
@@ -162,7 +165,9 @@ export async function trackRollout(kube: Kube, options: TrackOptions, work: Work
       if (error instanceof HarmonyError) throw error;
       work.reporter.debug(`rollout: cannot read workloads (${kubeMessage(error)}); retrying`);
     }
-    if (options.stop?.aborted) return { status: "stopped", reason: await explain(kube, last.observations, last.problems) };
+    if (options.stop?.aborted) {
+      return { status: "stopped", reason: options.stop.reason === STOP_QUIETLY ? "" : await explain(kube, last.observations, last.problems) };
+    }
     if (Date.now() >= deadline) {
       const why = await explain(kube, last.observations, last.problems);
       return { status: "timeout", reason: why === "" ? "the workloads could not be read" : why };

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { ClusterTarget } from "../../../capabilities/index.ts";
-import { chartArgs, chartSource, helmBinary, parseHelmVersion, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "../../../topologies/adapters/continuous-delivery/helm-cli.ts";
+import { appendFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { recordingReporter } from "../../../capabilities/index.ts";
+import { chartArgs, chartSource, detectHelm, helmBinary, parseHelmVersion, registryArgs, rollbackArgs, upgradeArgs, type HelmCli } from "../../../topologies/adapters/continuous-delivery/helm-cli.ts";
 import { chartAccess, registryHost } from "../../../topologies/adapters/continuous-delivery/scratch-files.ts";
 
 const target: ClusterTarget = { kind: "cluster", name: "staging", kubeconfig: "/k/config", context: "ctx", namespace: "apps", releaseName: "web" };
@@ -76,6 +80,31 @@ describe("helm arguments", () => {
 });
 
 describe("which helm", () => {
+  test("the version of a helm binary is asked once and remembered until the binary changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "harmony-helm-version-"));
+    try {
+      const bin = join(dir, "helm");
+      const calls = join(dir, "calls");
+      writeFileSync(bin, `#!/bin/sh\necho x >> ${calls}\necho v3.17.3\n`);
+      chmodSync(bin, 0o755);
+      const env = { HARMONY_HELM: bin, XDG_CACHE_HOME: join(dir, "cache"), PATH: process.env.PATH };
+      const work = { reporter: recordingReporter(), signal: new AbortController().signal };
+      const count = () => readFileSync(calls, "utf8").split("\n").filter(Boolean).length;
+      expect(await detectHelm(env, 3, work)).toEqual({ bin, major: 3, version: "v3.17.3" });
+      expect(await detectHelm(env, 3, work)).toEqual({ bin, major: 3, version: "v3.17.3" });
+      expect(count()).toBe(1);
+      // A replaced binary (here: a different size) is asked again; its answer still decides.
+      writeFileSync(bin, `#!/bin/sh\necho x >> ${calls}\necho v4.1.4\n`);
+      await expect(detectHelm(env, 3, work)).rejects.toThrow("helmVersion is 3 but");
+      expect(count()).toBe(2);
+      appendFileSync(bin, "# touched\n");
+      expect((await detectHelm(env, undefined, work)).major).toBe(4);
+      expect(count()).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("versions 3 and 4 are recognised; others are not", () => {
     expect(parseHelmVersion("v3.17.3")).toEqual({ version: "v3.17.3", major: 3 });
     expect(parseHelmVersion("v4.1.4\n")).toEqual({ version: "v4.1.4", major: 4 });

@@ -22,6 +22,21 @@ export async function connect(target: ClusterTarget, env: AdapterEnv): Promise<K
   return connectKube({ ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), ...(target.context ? { context: target.context } : {}) }, env.env);
 }
 
+/** One connection per cluster for the life of an adapter: loading a kubeconfig each call costs. */
+export function connections(env: AdapterEnv): (target: ClusterTarget) => Promise<Kube> {
+  const open = new Map<string, Promise<Kube>>();
+  return (target) => {
+    const key = `${target.kubeconfig ?? ""}|${target.context ?? ""}`;
+    let found = open.get(key);
+    if (found === undefined) {
+      found = connect(target, env);
+      open.set(key, found);
+      found.catch(() => open.delete(key));
+    }
+    return found;
+  };
+}
+
 /** The namespace must exist before the lock can live in it (helm would create it anyway). */
 export async function ensureNamespace(kube: Kube, namespace: string): Promise<void> {
   try {

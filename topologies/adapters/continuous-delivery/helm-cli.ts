@@ -9,6 +9,7 @@
  *   `--wait=watcher` (kstatus), which is what helm 3's bare `--wait` meant.
  */
 import { HarmonyError, type ChartRegistryAccess, type ClusterTarget, type WorkContext } from "../../../capabilities/index.ts";
+import { rememberedHelmVersion, rememberHelmVersion } from "./helm-version-cache.ts";
 import { lastLine, runProcess } from "./process.ts";
 
 export type HelmMajor = 3 | 4;
@@ -45,15 +46,19 @@ export function parseHelmVersion(output: string): { version: string; major: Helm
 
 export async function detectHelm(env: Env, wanted: HelmMajor | undefined, work: WorkContext): Promise<HelmCli> {
   const bin = helmBinary(env);
-  let out;
-  try {
-    out = await runProcess([bin, "version", "--template", "{{.Version}}"], work, { env, label: "helm" });
-  } catch (error) {
-    throw new HarmonyError("config", `cannot run helm at ${bin}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const parsed = out.code === 0 ? parseHelmVersion(out.stdout) : undefined;
+  let parsed = parseHelmVersion(rememberedHelmVersion(bin, env) ?? "");
   if (parsed === undefined) {
-    throw new HarmonyError("config", `${bin} is not helm 3 or 4 (\`helm version\` said: ${lastLine(out.stdout + out.stderr) || `exit ${out.code}`})`);
+    let out;
+    try {
+      out = await runProcess([bin, "version", "--template", "{{.Version}}"], work, { env, label: "helm" });
+    } catch (error) {
+      throw new HarmonyError("config", `cannot run helm at ${bin}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    parsed = out.code === 0 ? parseHelmVersion(out.stdout) : undefined;
+    if (parsed === undefined) {
+      throw new HarmonyError("config", `${bin} is not helm 3 or 4 (\`helm version\` said: ${lastLine(out.stdout + out.stderr) || `exit ${out.code}`})`);
+    }
+    rememberHelmVersion(bin, parsed.version, env);
   }
   if (wanted !== undefined && wanted !== parsed.major) {
     throw new HarmonyError("config", `helmVersion is ${wanted} but ${bin} is ${parsed.version}`, {

@@ -8,7 +8,7 @@
  */
 import { HarmonyError, type ClusterTarget, type WorkContext } from "../../../capabilities/index.ts";
 import { kubeMessage, type Kube } from "../../kube/client.ts";
-import { isPending, readReleases, secretName, setReleaseStatus, type HelmRelease } from "../../kube/helm-release.ts";
+import { isPending, secretName, setReleaseStatus, type HelmRelease } from "../../kube/helm-release.ts";
 import { lastGoodBefore } from "./helm-state.ts";
 
 export type StuckRepair =
@@ -30,13 +30,15 @@ export function describeStuck(release: HelmRelease): string {
   return `release ${release.name} in ${release.namespace} was left in ${release.info.status} (revision ${release.version}${since}) by a helm client that did not finish`;
 }
 
+/** Repairs what `history` (the release's revisions, just read) shows was left unfinished. */
 export async function repairStuckRelease(
   kube: Kube,
   target: ClusterTarget,
+  history: readonly HelmRelease[],
   rollbackTo: (revision: number) => Promise<void>,
   work: WorkContext,
 ): Promise<StuckRepair> {
-  const plan = planRepair(await readReleases(kube, target.namespace, target.releaseName));
+  const plan = planRepair(history);
   switch (plan.action) {
     case "none":
       return plan;

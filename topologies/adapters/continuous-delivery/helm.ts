@@ -19,8 +19,8 @@ import type { AdapterEnv } from "../../create.ts";
 import type { Kube } from "../../kube/client.ts";
 import { readReleases } from "../../kube/helm-release.ts";
 import { workloadsIn } from "../../kube/rollout-status.ts";
-import { trackRollout, type TrackResult } from "../../kube/track.ts";
-import { clusterTarget, connect, ensureNamespace, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
+import { STOP_QUIETLY, trackRollout, type TrackResult } from "../../kube/track.ts";
+import { clusterTarget, connections, ensureNamespace, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
 import { chartFetcher } from "./chart-fetch.ts";
 import { chartSource, detectHelm, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
 import { repairStuckRelease } from "./helm-repair.ts";
@@ -51,7 +51,8 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
   let cli: Promise<HelmCli> | undefined;
   const helm = (work: WorkContext) => (cli ??= detectHelm(env.env, config.helmVersion, work));
   const fetchChart = chartFetcher(env);
-  const checkManifests = manifestChecker(env, helm, fetchChart);
+  const connect = connections(env);
+  const checkManifests = manifestChecker(env, helm, fetchChart, connect);
   /**
    * Per release, the revision a failed deploy left in place when that is already the good one
    * (helm rolled back, or never got as far as writing a revision). DeployScore calls rollback()
@@ -74,17 +75,19 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
     if (result.code !== 0) throw new HarmonyError("failed", `helm rollback of ${target.releaseName} to revision ${revision} failed: ${helmError(result)}`);
   }
 
-  async function upgrade(kube: Kube, cli: HelmCli, request: DeployRequest, target: ClusterTarget, validated: boolean, work: WorkContext): Promise<ReleaseState> {
-    const before = (await latest(kube, target))?.revision ?? 0;
+  /** `before`: the revision in place under the lock; `validated`: the render passed the manifest check. */
+  async function upgrade(kube: Kube, cli: HelmCli, request: DeployRequest, target: ClusterTarget, o: { validated: boolean; before: number }, work: WorkContext): Promise<ReleaseState> {
+    const { before, validated } = o;
     const access = chartAccess(request.chart, env.env);
     const files = writeScratchFiles(request.values, request.chart, access, env.env, await fetchChart(request.chart, work));
     const stopHelm = new AbortController();
     const stopTracking = new AbortController();
     // The manifest of the revision helm is writing, once it exists: that is what the rollout is.
+    let manifest: string | undefined;
     const workloads = async () => {
       const history = await readReleases(kube, target.namespace, target.releaseName);
-      const mine = history.filter((r) => r.version > before).at(-1);
-      return mine?.manifest === undefined ? [] : workloadsIn(mine.manifest, target.namespace);
+      manifest = history.filter((r) => r.version > before).at(-1)?.manifest ?? manifest;
+      return manifest === undefined ? [] : workloadsIn(manifest, target.namespace);
     };
     const watching = trackRollout(kube, { workloads, failuresOnly: true, stop: stopTracking.signal }, work).then((r: TrackResult) => {
       if (r.status === "failed") {
@@ -96,7 +99,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       // Interrupted, or the cluster stopped answering: helm's own outcome decides, and is reported.
       return { status: "stopped", reason: error instanceof HarmonyError && error.kind === "interrupted" ? "" : String(error) };
     });
-    let result: ProcessResult;
+    let result: ProcessResult | undefined;
     try {
       const args = upgradeArgs(cli, {
         target,
@@ -110,21 +113,24 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       result = await runProcess([cli.bin, ...args], work, { env: env.env, label: "helm", cancel: stopHelm.signal, graceMs: (timeoutSeconds + 30) * 1000 });
     } finally {
       files.dispose();
-      stopTracking.abort();
+      // helm succeeded: our confirmation follows, so the tracker need not explain where it stopped.
+      stopTracking.abort(result?.code === 0 && !result.stopped ? STOP_QUIETLY : undefined);
     }
     const tracked = await watching;
     if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while deploying ${request.app} to ${target.name}`);
-    if (result.code === 0 && !result.stopped) return confirm(kube, target, work);
+    if (result.code === 0 && !result.stopped) return confirm(kube, target, manifest, work);
     return fail(kube, request, target, result, tracked, before);
   }
 
   /** helm said yes; our own look at the workloads agrees before we report success. */
-  async function confirm(kube: Kube, target: ClusterTarget, work: WorkContext): Promise<ReleaseState> {
-    const history = await readReleases(kube, target.namespace, target.releaseName);
+  async function confirm(kube: Kube, target: ClusterTarget, tracked: string | undefined, work: WorkContext): Promise<ReleaseState> {
+    const reading = readReleases(kube, target.namespace, target.releaseName);
+    // The manifest the tracker saw is the new revision's (helm writes it before applying): with it
+    // the workloads are looked at while the release is read, not after.
+    const manifest = async () => tracked ?? (await reading).at(-1)?.manifest ?? "";
+    const [history, rollout] = await Promise.all([reading, trackRollout(kube, { workloads: async () => workloadsIn(await manifest(), target.namespace), timeoutSeconds }, work)]);
     const last = history.at(-1);
     if (last === undefined) throw new HarmonyError("failed", `helm reported success but release ${target.releaseName} has no revision in ${target.namespace}`);
-    const workloads = async () => workloadsIn(last.manifest ?? "", target.namespace);
-    const rollout = await trackRollout(kube, { workloads, timeoutSeconds }, work);
     if (rollout.status !== "ready") throw new HarmonyError("failed", `${target.releaseName} revision ${last.version} is not ready:\n${rollout.reason}`);
     work.reporter.info(`${target.releaseName} revision ${last.version} ready: ${rollout.summary}`);
     return releaseState(last);
@@ -171,7 +177,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
     async deploy(request, work) {
       const target = clusterTarget(request.target, env);
       const cli = await helm(work);
-      const kube = await connect(target, env);
+      const kube = await connect(target);
       await ensureNamespace(kube, target.namespace); // the lock lives there (helm would create it anyway)
       neverLocked.delete(key(target));
       let locked = false;
@@ -181,17 +187,20 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
         if (checked.problems.length > 0) throw refused(request.target.name, checked.problems);
         return await underLock(kube, releaseScope(target), lock, work, async () => {
           locked = true;
-          await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
+          let history = await readReleases(kube, target.namespace, target.releaseName);
+          const repair = await repairStuckRelease(kube, target, history, (revision) => helmRollback(cli, target, revision, work), work);
+          if (repair.action !== "none") history = await readReleases(kube, target.namespace, target.releaseName);
           goodAfterFailure.delete(key(target));
           // What DeployScore saw before the lock may be stale: a run killed mid-upgrade whose helm
           // lived on, or the same tag released twice at once, can have deployed this very version
           // while we waited. It is in place: a second revision of it would be a duplicate.
-          const now = await latest(kube, target);
+          const last = history.at(-1);
+          const now = last === undefined ? undefined : releaseState(last);
           if (now?.status === "deployed" && now.chartVersion === request.chart.version) {
             work.reporter.info(`${target.releaseName} revision ${now.revision} already runs ${request.chart.name} ${now.chartVersion} (deployed while we waited for the lock)`);
             return now;
           }
-          return upgrade(kube, cli, request, target, checked.helmMaySkipValidation, work);
+          return upgrade(kube, cli, request, target, { validated: checked.helmMaySkipValidation, before: now?.revision ?? 0 }, work);
         });
       } catch (error) {
         if (!locked) neverLocked.add(key(target));
@@ -201,13 +210,13 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
 
     async current(deployTarget: DeployTarget) {
       const target = clusterTarget(deployTarget, env);
-      return latest(await connect(target, env), target);
+      return latest(await connect(target), target);
     },
 
     async rollback(deployTarget, work) {
       const target = clusterTarget(deployTarget, env);
       const cli = await helm(work);
-      const kube = await connect(target, env);
+      const kube = await connect(target);
       // A deploy that never got the lock changed nothing: what runs now is the holder's, and
       // rolling back once the holder lets go would undo that pipeline's release.
       if (neverLocked.delete(key(target))) {
@@ -216,8 +225,9 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       }
       await ensureNamespace(kube, target.namespace);
       return underLock(kube, releaseScope(target), lock, work, async () => {
-        const repair = await repairStuckRelease(kube, target, (revision) => helmRollback(cli, target, revision, work), work);
-        const history = await readReleases(kube, target.namespace, target.releaseName);
+        const found = await readReleases(kube, target.namespace, target.releaseName);
+        const repair = await repairStuckRelease(kube, target, found, (revision) => helmRollback(cli, target, revision, work), work);
+        const history = repair.action === "none" ? found : await readReleases(kube, target.namespace, target.releaseName);
         const last = history.at(-1);
         if (last === undefined) return undefined;
         if (repair.action === "rollback" || goodAfterFailure.get(key(target)) === last.version) {

@@ -17,9 +17,10 @@
 import { parseAllDocuments } from "yaml";
 import type { ClusterTarget, DeployRequest, WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
+import type { Kube } from "../../kube/client.ts";
 import { clusterSchema, type ClusterSchema } from "../../kube/cluster-schema.ts";
 import type { ChartFetcher } from "./chart-fetch.ts";
-import { clusterTarget, connect } from "./cluster-target.ts";
+import { clusterTarget } from "./cluster-target.ts";
 import { chartSource, templateArgs, type HelmCli } from "./helm-cli.ts";
 import { lastLine, runProcess } from "./process.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
@@ -56,7 +57,12 @@ export function renderProblems(rendered: string, validate: (object: unknown) => 
   return problems;
 }
 
-export function manifestChecker(env: AdapterEnv, helm: (work: WorkContext) => Promise<HelmCli>, fetchChart: ChartFetcher): ManifestChecker {
+export function manifestChecker(
+  env: AdapterEnv,
+  helm: (work: WorkContext) => Promise<HelmCli>,
+  fetchChart: ChartFetcher,
+  connect: (target: ClusterTarget) => Promise<Kube>,
+): ManifestChecker {
   const schemas = new Map<string, Promise<ClusterSchema | undefined>>();
   const checks = new Map<string, Promise<ManifestCheck>>();
   const clusterKey = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}`;
@@ -64,7 +70,7 @@ export function manifestChecker(env: AdapterEnv, helm: (work: WorkContext) => Pr
   function schemaOf(target: ClusterTarget, work: WorkContext): Promise<ClusterSchema | undefined> {
     let found = schemas.get(clusterKey(target));
     if (found === undefined) {
-      found = connect(target, env)
+      found = connect(target)
         .then((kube) => clusterSchema(kube, env.env))
         .catch((error: unknown) => {
           work.reporter.debug(`cannot read the schema of ${target.name}'s cluster (${error instanceof Error ? error.message : String(error)}): helm validates instead`);

@@ -27,8 +27,11 @@ export interface ClusterSchema {
   readonly gitVersion: string;
   /** `apps/v1`, `v1`, … as `helm template --api-versions` takes them. */
   readonly apiVersions: readonly string[];
-  /** Undefined when the API server validates fields itself. */
-  readonly validator: ManifestValidator | undefined;
+  /**
+   * Undefined when the API server validates fields itself; else the validator, still loading when
+   * this resolves so a render can run meanwhile.
+   */
+  readonly validator: Promise<ManifestValidator> | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -104,6 +107,7 @@ export async function clusterSchema(kube: Kube, env: Env): Promise<ClusterSchema
   ]);
   const apiVersions = ["v1", ...(groups.groups ?? []).flatMap((g) => (g.versions ?? []).map((v) => v.groupVersion))];
   if (serverValidatesFields(version)) return { gitVersion: version.gitVersion, apiVersions, validator: undefined };
-  const doc = await openApiDocument(kube, `${kube.where}|${version.gitVersion}`, env);
-  return { gitVersion: version.gitVersion, apiVersions, validator: manifestValidator(doc) };
+  const validator = openApiDocument(kube, `${kube.where}|${version.gitVersion}`, env).then(manifestValidator);
+  validator.catch(() => undefined); // whoever awaits it sees the failure; nobody else must
+  return { gitVersion: version.gitVersion, apiVersions, validator };
 }

@@ -39,7 +39,7 @@ describe.skipIf(!ready)("clusterSchema (real Kubernetes 1.20 API server)", () =>
     expect(schema.apiVersions).toContain("v1");
     expect(schema.apiVersions).toContain("apps/v1");
     expect(schema.validator).toBeDefined();
-    expect(schema.validator!.validate(badDeployment)).toEqual([expect.stringContaining('spec.template.spec.containers[0].imagePullPolicyy: unknown field "imagePullPolicyy"')]);
+    expect((await schema.validator)!.validate(badDeployment)).toEqual([expect.stringContaining('spec.template.spec.containers[0].imagePullPolicyy: unknown field "imagePullPolicyy"')]);
   });
 
   test("the document is kept on disk with its ETag; a 304 answer is served from that copy", async () => {
@@ -51,11 +51,11 @@ describe.skipIf(!ready)("clusterSchema (real Kubernetes 1.20 API server)", () =>
     // Swap the kept copy for one that knows no kinds: if the server answers 304, the check uses it.
     writeFileSync(join(dir, doc), JSON.stringify({ definitions: {} }));
     const fromCache = await clusterSchema(kube, env);
-    expect(fromCache.validator!.validate(badDeployment)).toEqual([]);
+    expect((await fromCache.validator)!.validate(badDeployment)).toEqual([]);
     // A stale ETag gets the full document again, and the copy on disk is replaced.
     writeFileSync(join(dir, `${doc}.etag`), '"stale"');
     const fresh = await clusterSchema(kube, env);
-    expect(fresh.validator!.validate(badDeployment)).toHaveLength(1);
+    expect((await fresh.validator)!.validate(badDeployment)).toHaveLength(1);
     expect(readFileSync(join(dir, doc), "utf8").length).toBeGreaterThan(1_000_000);
     expect(existsSync(join(dir, `${doc}.tmp`))).toBe(false);
   });

@@ -19,10 +19,11 @@ import type { ClusterTarget, DeployRequest, WorkContext } from "../../../capabil
 import type { AdapterEnv } from "../../create.ts";
 import type { Kube } from "../../kube/client.ts";
 import { clusterSchema, type ClusterSchema } from "../../kube/cluster-schema.ts";
+import type { ManifestValidator } from "../../kube/openapi-validation.ts";
 import type { ChartFetcher } from "./chart-fetch.ts";
 import { clusterTarget } from "./cluster-target.ts";
 import { chartSource, templateArgs, type HelmCli } from "./helm-cli.ts";
-import { lastLine, runProcess } from "./process.ts";
+import { lastLine, runProcess, type ProcessResult } from "./process.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
 
 export interface ManifestCheck {
@@ -83,13 +84,15 @@ export function manifestChecker(
 
   async function check(request: DeployRequest, work: WorkContext): Promise<ManifestCheck> {
     const target = clusterTarget(request.target, env);
+    const fetching = fetchChart(request.chart, work); // meanwhile: it does not depend on the cluster
+    fetching.catch(() => undefined); // only an interruption rejects, and the deploy reports that
     const schema = await schemaOf(target, work);
     if (schema === undefined) return NOT_CHECKED;
     if (schema.validator === undefined) return { problems: [], helmMaySkipValidation: true };
-    const validator = schema.validator;
-    const [cli, archive] = await Promise.all([helm(work), fetchChart(request.chart, work)]);
+    const [cli, archive] = await Promise.all([helm(work), fetching]);
     const access = chartAccess(request.chart, env.env);
     const files = writeScratchFiles(request.values, request.chart, access, env.env, archive);
+    let rendered: ProcessResult;
     try {
       const source = chartSource(files, request.chart, access);
       const args = [
@@ -98,16 +101,23 @@ export function manifestChecker(
         "--kube-version", schema.gitVersion,
         ...schema.apiVersions.flatMap((v) => ["--api-versions", v]),
       ];
-      const rendered = await runProcess([cli.bin, ...args], work, { env: env.env, label: "helm", echoStdout: false });
-      if (rendered.code !== 0) {
-        // A render outside the cluster can fail where the upgrade would not (`lookup`): helm decides.
-        work.reporter.debug(`helm template for ${target.name} failed (${lastLine(rendered.stderr)}): helm validates instead`);
-        return NOT_CHECKED;
-      }
-      return { problems: renderProblems(rendered.stdout, (o) => validator.validate(o)), helmMaySkipValidation: true };
+      rendered = await runProcess([cli.bin, ...args], work, { env: env.env, label: "helm", echoStdout: false });
     } finally {
       files.dispose();
     }
+    if (rendered.code !== 0) {
+      // A render outside the cluster can fail where the upgrade would not (`lookup`): helm decides.
+      work.reporter.debug(`helm template for ${target.name} failed (${lastLine(rendered.stderr)}): helm validates instead`);
+      return NOT_CHECKED;
+    }
+    let validator: ManifestValidator;
+    try {
+      validator = await schema.validator;
+    } catch (error) {
+      work.reporter.debug(`cannot read the OpenAPI schema of ${target.name}'s cluster (${error instanceof Error ? error.message : String(error)}): helm validates instead`);
+      return NOT_CHECKED;
+    }
+    return { problems: renderProblems(rendered.stdout, (o) => validator.validate(o)), helmMaySkipValidation: true };
   }
 
   return (request, work) => {

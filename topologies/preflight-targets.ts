@@ -10,7 +10,8 @@ import { connectKube, kubeMessage } from "./kube/client.ts";
 const ANSWER_WITHIN_MS = 3000;
 const CLUSTER_DEPLOYERS = new Set(["helm", "argocd"]);
 
-async function reachable(target: ClusterTarget, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
+/** Why the cluster does not answer, or undefined when it does. */
+async function clusterProblem(target: ClusterTarget, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
   let where = `context ${target.context ?? "(current)"}`;
   try {
     const kube = await connectKube(target, env);
@@ -23,7 +24,7 @@ async function reachable(target: ClusterTarget, env: Readonly<Record<string, str
     await Promise.race([version.getCode(), late]).finally(() => clearTimeout(timer));
     return undefined;
   } catch (error) {
-    return `target ${target.name}: the cluster (${where}) does not answer: ${kubeMessage(error)}`;
+    return `the cluster (${where}) does not answer: ${kubeMessage(error)}`;
   }
 }
 
@@ -33,6 +34,15 @@ export async function targetProblems(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string[]> {
   if (deployer === undefined || !CLUSTER_DEPLOYERS.has(deployer)) return [];
-  const found = await Promise.all(targets.map((t) => reachable(t, env)));
+  // Targets usually share a cluster (namespaces of one): each cluster is asked once.
+  const asked = new Map<string, Promise<string | undefined>>();
+  const found = await Promise.all(
+    targets.map(async (t) => {
+      const key = `${t.kubeconfig ?? ""}|${t.context ?? ""}`;
+      if (!asked.has(key)) asked.set(key, clusterProblem(t, env));
+      const problem = await asked.get(key);
+      return problem === undefined ? undefined : `target ${t.name}: ${problem}`;
+    }),
+  );
   return found.filter((p): p is string => p !== undefined);
 }

@@ -24,12 +24,14 @@ export async function runPreflight(topology: Topology, work: WorkContext): Promi
       const timeout = new Promise<readonly string[]>((resolve) => {
         timer = setTimeout(() => resolve([`no answer within ${BOUND_MS / 1000}s`]), BOUND_MS);
       });
+      const started = performance.now();
       try {
         return await Promise.race([adapter.preflight(work), timeout]);
       } catch (error) {
         return [error instanceof Error ? error.message : String(error)];
       } finally {
         clearTimeout(timer);
+        work.reporter.debug(`preflight ${capability} (${adapter.adapter}): ${Math.round(performance.now() - started)} ms`);
       }
     };
     return [bounded().then((problems) => ({ capability, adapter: adapter.adapter, problems }))];
@@ -54,7 +56,11 @@ export async function preflightAll(
   work: WorkContext,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<FullPreflight> {
-  const [adapters, clusters] = await Promise.all([runPreflight(topology, work), targetProblems(deployer, targets, env)]);
+  const started = performance.now();
+  const [adapters, clusters] = await Promise.all([
+    runPreflight(topology, work),
+    targetProblems(deployer, targets, env).finally(() => work.reporter.debug(`preflight targets: ${Math.round(performance.now() - started)} ms`)),
+  ]);
   const problems = [...adapters.flatMap((r) => r.problems.map((p) => `${r.capability} (${r.adapter}): ${p}`)), ...clusters];
   return { adapters, clusters, problems };
 }

@@ -23,6 +23,8 @@ export interface LeaseOptions {
   /** How long to wait for another holder before failing. */
   readonly waitSeconds: number;
   readonly pollMs?: number;
+  /** Creates the namespace when it does not exist yet (the lease lives there). */
+  readonly createNamespace?: () => Promise<void>;
 }
 
 export interface HeldLease {
@@ -73,6 +75,21 @@ export async function acquireLease(kube: Kube, options: LeaseOptions, work: Work
       leaseTransitions: (existing?.spec?.leaseTransitions ?? -1) + 1,
     },
   });
+  // A free lock is the common case: claim it in one round trip, and read only when it is taken.
+  const create = async (mayCreateNamespace = true): Promise<boolean> => {
+    try {
+      await kube.coordination.createNamespacedLease({ namespace, body: claim(undefined) });
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false; // AlreadyExists: someone holds (or held) it
+      if (isNotFound(error) && options.createNamespace && mayCreateNamespace) {
+        await options.createNamespace();
+        return create(false);
+      }
+      throw new HarmonyError("failed", `cannot take lease ${namespace}/${name} (${kube.where}): ${kubeMessage(error)}`);
+    }
+  };
+  if (!work.signal.aborted && (await create())) return hold(kube, options, leaseSeconds, work);
   const deadline = Date.now() + options.waitSeconds * 1000;
   let observed: { version: string; since: number } | undefined;
   let told = false;

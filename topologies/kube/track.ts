@@ -18,6 +18,8 @@ export interface TrackOptions {
   readonly failuresOnly?: boolean;
   readonly stop?: AbortSignal;
   readonly pollMs?: number;
+  /** Wait this long before the first look (a rollout that has just begun cannot have failed yet). */
+  readonly firstLookAfterMs?: number;
   /** An unschedulable pod may be waiting for a node to come up; after this long it has failed. */
   readonly unschedulableSeconds?: number;
 }
@@ -142,6 +144,11 @@ export async function trackRollout(kube: Kube, options: TrackOptions, work: Work
   const signals = [work.signal, ...(options.stop ? [options.stop] : [])];
   let last: { observations: Observation[]; problems: PodProblem[] } = { observations: [], problems: [] };
   let reported = "";
+  if (options.firstLookAfterMs !== undefined) {
+    await pause(options.firstLookAfterMs, signals);
+    // Stopped before the first look: nothing was seen, so there is nothing to explain.
+    if (options.stop?.aborted && !work.signal.aborted) return { status: "stopped", reason: "" };
+  }
   // Most rollouts are ready at the first or second look: start polling fast, back off to 1 s.
   for (let round = 0; ; round++) {
     if (work.signal.aborted) throw new HarmonyError("interrupted", "interrupted while following the rollout");

@@ -79,13 +79,21 @@ export function releaseScope(target: ClusterTarget): LockScope {
  * Runs `body` holding the deploy lock of one release on one target (a release name is one app's
  * on a target, and rollback only knows the target); released however `body` ends.
  */
-export async function underLock<T>(kube: Kube, scope: LockScope, lock: LockSettings, work: WorkContext, body: () => Promise<T>): Promise<T> {
+export async function underLock<T>(
+  kube: Kube,
+  scope: LockScope,
+  lock: LockSettings,
+  work: WorkContext,
+  body: () => Promise<T>,
+  options: { readonly createNamespace?: boolean } = {},
+): Promise<T> {
   const held: HeldLease = await acquireLease(kube, {
     namespace: scope.namespace,
     name: leaseName(scope.release, scope.target),
     holder: holderIdentity(lock.runId),
     what: scope.what,
     waitSeconds: lock.waitSeconds,
+    ...(options.createNamespace ? { createNamespace: () => ensureNamespace(kube, scope.namespace) } : {}),
   }, work);
   try {
     return await body();

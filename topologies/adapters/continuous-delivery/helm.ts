@@ -20,7 +20,7 @@ import type { Kube } from "../../kube/client.ts";
 import { readReleases } from "../../kube/helm-release.ts";
 import { workloadsIn } from "../../kube/rollout-status.ts";
 import { STOP_QUIETLY, trackRollout, type TrackResult } from "../../kube/track.ts";
-import { clusterTarget, connections, ensureNamespace, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
+import { clusterTarget, connections, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
 import { chartFetcher } from "./chart-fetch.ts";
 import { chartSource, detectHelm, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
 import { repairStuckRelease } from "./helm-repair.ts";
@@ -89,7 +89,9 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       manifest = history.filter((r) => r.version > before).at(-1)?.manifest ?? manifest;
       return manifest === undefined ? [] : workloadsIn(manifest, target.namespace);
     };
-    const watching = trackRollout(kube, { workloads, failuresOnly: true, stop: stopTracking.signal }, work).then((r: TrackResult) => {
+    // Not in the first second: no pull or crash can have failed yet, and a deploy that is done by
+    // then (most upgrades) leaves helm the whole machine.
+    const watching = trackRollout(kube, { workloads, failuresOnly: true, stop: stopTracking.signal, firstLookAfterMs: 1000 }, work).then((r: TrackResult) => {
       if (r.status === "failed") {
         work.reporter.info(`the rollout of ${target.releaseName} cannot succeed; stopping helm so it rolls back`);
         stopHelm.abort();
@@ -178,7 +180,6 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
       const target = clusterTarget(request.target, env);
       const cli = await helm(work);
       const kube = await connect(target);
-      await ensureNamespace(kube, target.namespace); // the lock lives there (helm would create it anyway)
       neverLocked.delete(key(target));
       let locked = false;
       try {
@@ -201,7 +202,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
             return now;
           }
           return upgrade(kube, cli, request, target, { validated: checked.helmMaySkipValidation, before: now?.revision ?? 0 }, work);
-        });
+        }, { createNamespace: true }); // the lock lives in the target namespace (helm would create it anyway)
       } catch (error) {
         if (!locked) neverLocked.add(key(target));
         throw error;
@@ -223,7 +224,6 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
         work.reporter.info(`the deploy never held the lock on ${target.releaseName}: nothing of it to roll back`);
         return latest(kube, target);
       }
-      await ensureNamespace(kube, target.namespace);
       return underLock(kube, releaseScope(target), lock, work, async () => {
         const found = await readReleases(kube, target.namespace, target.releaseName);
         const repair = await repairStuckRelease(kube, target, found, (revision) => helmRollback(cli, target, revision, work), work);
@@ -240,7 +240,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
         work.reporter.info(`rolling ${target.releaseName} back to revision ${to.version} (chart ${to.chart.metadata.version})`);
         await helmRollback(cli, target, to.version, work);
         return latest(kube, target);
-      });
+      }, { createNamespace: true });
     },
   };
 }

@@ -54,6 +54,11 @@ async function deploymentPods(kube: Kube, namespace: string, name: string, selec
   return hash === undefined ? [] : podsOf(kube, namespace, { ...selector, "pod-template-hash": hash });
 }
 
+/** A ready workload's pods say nothing more: they are read only while it is not ready. */
+async function withPods(w: WorkloadRef, verdict: Verdict, pods: () => Promise<V1Pod[]>): Promise<Observation> {
+  return { workload: w, verdict, pods: verdict.state === "ready" ? [] : await pods() };
+}
+
 async function observe(kube: Kube, w: WorkloadRef): Promise<Observation> {
   const { name, namespace } = w;
   try {
@@ -61,21 +66,21 @@ async function observe(kube: Kube, w: WorkloadRef): Promise<Observation> {
       case "Deployment": {
         const d = await kube.apps.readNamespacedDeployment({ name, namespace });
         const revision = d.metadata?.annotations?.["deployment.kubernetes.io/revision"];
-        return { workload: w, verdict: deploymentVerdict(d), pods: await deploymentPods(kube, namespace, name, d.spec?.selector.matchLabels, revision) };
+        return await withPods(w, deploymentVerdict(d), () => deploymentPods(kube, namespace, name, d.spec?.selector.matchLabels, revision));
       }
       case "StatefulSet": {
         const st = await kube.apps.readNamespacedStatefulSet({ name, namespace });
         const revision = st.status?.updateRevision;
         const labels = revision === undefined ? st.spec?.selector.matchLabels : { ...st.spec?.selector.matchLabels, "controller-revision-hash": revision };
-        return { workload: w, verdict: statefulSetVerdict(st), pods: await podsOf(kube, namespace, labels) };
+        return await withPods(w, statefulSetVerdict(st), () => podsOf(kube, namespace, labels));
       }
       case "DaemonSet": {
         const ds = await kube.apps.readNamespacedDaemonSet({ name, namespace });
-        return { workload: w, verdict: daemonSetVerdict(ds), pods: await podsOf(kube, namespace, ds.spec?.selector.matchLabels) };
+        return await withPods(w, daemonSetVerdict(ds), () => podsOf(kube, namespace, ds.spec?.selector.matchLabels));
       }
       case "Job": {
         const job = await kube.batch.readNamespacedJob({ name, namespace });
-        return { workload: w, verdict: jobVerdict(job), pods: await podsOf(kube, namespace, { "job-name": name }) };
+        return await withPods(w, jobVerdict(job), () => podsOf(kube, namespace, { "job-name": name }));
       }
     }
   } catch (error) {

@@ -3,7 +3,7 @@
  * upgrade --install --wait --atomic`, our own rollout tracking alongside, confirmation from the
  * release Secrets) against plain `helm upgrade --install --wait --atomic` of the same chart and
  * values, helm 3.17, on the world's cluster, interleaved; each run is a real rollout (a new pod on
- * a new port). And release state: our `current()` (release Secrets through the API) against
+ * a new port, and a new chart version: the same version twice is a no-op for harmony). And release state: our `current()` (release Secrets through the API) against
  * `helm status -o json`. Ours runs in-process, as inside a pipeline; helm's times include its
  * process start. Goals: deploy ratio <= 1.2 (what harmony adds is small next to the rollout);
  * status ratio <= 1.0.
@@ -11,7 +11,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ClusterTarget, WorkContext } from "../../capabilities/index.ts";
+import type { ClusterTarget, DeployableChart, WorkContext } from "../../capabilities/index.ts";
 import { createHelmDelivery } from "../../topologies/adapters/continuous-delivery/helm.ts";
 import { helmEnv, imageValues, publishedChart } from "../integration/deploy/setup.ts";
 import { world } from "../world/index.ts";
@@ -39,7 +39,10 @@ export async function deployBench(runs = 5): Promise<{ deploy: number; status: n
   const helm = await world.helm(3);
   const registry = await world.registry();
   const image = await imageValues(registry);
-  const chart = await publishedChart(helm, registry, "1.0.0");
+  // A chart version per run, published before any timing: deploying the version already in place
+  // is (rightly) a no-op for harmony, so each run must bring a new one.
+  const charts: DeployableChart[] = [];
+  for (let i = 0; i <= runs; i++) charts.push(await publishedChart(helm, registry, `1.0.${i}`));
   const namespace = "bench-deploy";
   const target: ClusterTarget = { kind: "cluster", name: "bench", kubeconfig: kube.kubeconfig, context: kube.context, namespace, releaseName: "ours" };
   const cd = createHelmDelivery({ adapter: "helm", helmVersion: 3, timeoutSeconds: 120 }, helmEnv(helm));
@@ -48,11 +51,16 @@ export async function deployBench(runs = 5): Promise<{ deploy: number; status: n
   const dir = mkdtempSync(join(tmpdir(), "bench-deploy-"));
   const kubeFlags = ["--kubeconfig", kube.kubeconfig, "--kube-context", kube.context, "--namespace", namespace];
 
-  const ours = async (i: number) => cd.deploy({ app: "ours", version: "1.0.0", target, chart, values: { image, port: world.freePort(), message: `ours ${i}` } }, work);
+  const ours = async (i: number) => {
+    const chart = charts[i + 1]!;
+    const state = await cd.deploy({ app: "ours", version: chart.version, target, chart, values: { image, port: world.freePort(), message: `ours ${i}` } }, work);
+    if (state.chartVersion !== chart.version) throw new Error(`harmony deployed ${state.chartVersion}, not ${chart.version}`);
+  };
   const theirs = async (i: number) => {
     const values = join(dir, `values-${i}.json`);
     writeFileSync(values, JSON.stringify({ image, port: world.freePort(), message: `helm ${i}` }), { mode: 0o600 });
-    await spawnOk([helm.helm, "upgrade", "--install", "theirs", chart.location, "--version", "1.0.0", "--plain-http", ...kubeFlags,
+    const chart = charts[i + 1]!;
+    await spawnOk([helm.helm, "upgrade", "--install", "theirs", chart.location, "--version", chart.version, "--plain-http", ...kubeFlags,
       "--create-namespace", "--values", values, "--wait", "--atomic", "--timeout", "120s"], helm.env);
   };
   await ours(-1); // first install of each, and warm-up

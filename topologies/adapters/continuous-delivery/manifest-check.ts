@@ -15,7 +15,7 @@
  * not validated (the API server refuses its kind anyway).
  */
 import { parseAllDocuments } from "yaml";
-import type { ClusterTarget, DeployRequest, WorkContext } from "../../../capabilities/index.ts";
+import { HarmonyError, type ClusterTarget, type DeployRequest, type WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
 import type { Kube } from "../../kube/client.ts";
 import { clusterSchema, type ClusterSchema } from "../../kube/cluster-schema.ts";
@@ -105,6 +105,7 @@ export function manifestChecker(
     } finally {
       files.dispose();
     }
+    if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while rendering ${request.chart.name} for ${target.name}`);
     if (rendered.code !== 0) {
       // A render outside the cluster can fail where the upgrade would not (`lookup`): helm decides.
       work.reporter.debug(`helm template for ${target.name} failed (${lastLine(rendered.stderr)}): helm validates instead`);

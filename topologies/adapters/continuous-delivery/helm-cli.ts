@@ -68,6 +68,12 @@ export async function detectHelm(env: Env, wanted: HelmMajor | undefined, work: 
   return { bin, ...parsed };
 }
 
+/** helm's lines that say what failed (it prints `Error: …`), without its progress chatter. */
+export function helmError(result: { readonly code: number; readonly stderr: string }): string {
+  const errors = result.stderr.split("\n").filter((l) => /^Error:|^error:/i.test(l.trim()));
+  return (errors.length > 0 ? errors.join("\n") : result.stderr.trim().split("\n").slice(-3).join("\n")) || `helm exited ${result.code}`;
+}
+
 /** Where the cluster is, in helm's flags. */
 export function kubeArgs(target: ClusterTarget): string[] {
   const args = ["--namespace", target.namespace];

@@ -22,7 +22,7 @@ import { workloadsIn } from "../../kube/rollout-status.ts";
 import { STOP_QUIETLY, trackRollout, type TrackResult } from "../../kube/track.ts";
 import { clusterTarget, connections, lockSettings, releaseScope, underLock } from "./cluster-target.ts";
 import { chartFetcher } from "./chart-fetch.ts";
-import { chartSource, detectHelm, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
+import { chartSource, detectHelm, helmError, rollbackArgs, upgradeArgs, type HelmCli } from "./helm-cli.ts";
 import { repairStuckRelease } from "./helm-repair.ts";
 import { manifestChecker } from "./manifest-check.ts";
 import { lastGoodBefore, releaseState } from "./helm-state.ts";
@@ -32,12 +32,6 @@ import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
 export type HelmDeliveryConfig = Extract<ContinuousDeliveryConfig, { adapter: "helm" }>;
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
-
-/** helm's lines that say what failed (it prints `Error: …`), without its progress chatter. */
-function helmError(result: ProcessResult): string {
-  const errors = result.stderr.split("\n").filter((l) => /^Error:|^error:/i.test(l.trim()));
-  return (errors.length > 0 ? errors.join("\n") : result.stderr.trim().split("\n").slice(-3).join("\n")) || `helm exited ${result.code}`;
-}
 
 function refused(target: string, problems: readonly string[]): HarmonyError {
   return new HarmonyError("failed", `the ${target} cluster would refuse the chart's manifests:\n  ${problems.join("\n  ")}`);

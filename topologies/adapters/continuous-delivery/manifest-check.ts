@@ -22,8 +22,8 @@ import { clusterSchema, type ClusterSchema } from "../../kube/cluster-schema.ts"
 import type { ManifestValidator } from "../../kube/openapi-validation.ts";
 import type { ChartFetcher } from "./chart-fetch.ts";
 import { clusterTarget } from "./cluster-target.ts";
-import { chartSource, templateArgs, type HelmCli } from "./helm-cli.ts";
-import { lastLine, runProcess, type ProcessResult } from "./process.ts";
+import { chartSource, helmError, templateArgs, type HelmCli } from "./helm-cli.ts";
+import { runProcess, type ProcessResult } from "./process.ts";
 import { chartAccess, writeScratchFiles } from "./scratch-files.ts";
 
 export interface ManifestCheck {
@@ -108,7 +108,7 @@ export function manifestChecker(
     if (work.signal.aborted) throw new HarmonyError("interrupted", `interrupted while rendering ${request.chart.name} for ${target.name}`);
     if (rendered.code !== 0) {
       // A render outside the cluster can fail where the upgrade would not (`lookup`): helm decides.
-      work.reporter.debug(`helm template for ${target.name} failed (${lastLine(rendered.stderr)}): helm validates instead`);
+      work.reporter.debug(`helm template for ${target.name} failed (${helmError(rendered)}): helm validates instead`);
       return NOT_CHECKED;
     }
     let validator: ManifestValidator;

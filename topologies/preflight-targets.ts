@@ -5,7 +5,7 @@
  * instead of after a build and a push.
  */
 import type { ClusterTarget } from "../capabilities/index.ts";
-import { connectKube, kubeMessage } from "./kube/client.ts";
+import { connectKube, kubeMessage, locationKey } from "./kube/client.ts";
 
 const ANSWER_WITHIN_MS = 3000;
 const CLUSTER_DEPLOYERS = new Set(["helm", "argocd"]);
@@ -38,7 +38,7 @@ export async function targetProblems(
   const asked = new Map<string, Promise<string | undefined>>();
   const found = await Promise.all(
     targets.map(async (t) => {
-      const key = `${t.kubeconfig ?? ""}|${t.context ?? ""}`;
+      const key = locationKey(t);
       if (!asked.has(key)) asked.set(key, clusterProblem(t, env));
       const problem = await asked.get(key);
       return problem === undefined ? undefined : `target ${t.name}: ${problem}`;

@@ -22,6 +22,11 @@ export interface KubeLocation {
   readonly context?: string;
 }
 
+/** One key per cluster location: targets that share it share a cluster. */
+export function locationKey(location: KubeLocation): string {
+  return `${location.kubeconfig ?? ""}|${location.context ?? ""}`;
+}
+
 export interface Kube {
   readonly k8s: K8sModule;
   readonly config: KubeConfig;

@@ -30,7 +30,7 @@ import {
   type ArgoSettings,
 } from "./argocd-application.ts";
 import { judgeApplication, unhealthyResources } from "./argocd-health.ts";
-import { clusterTarget, connect, lockSettings, underLock, type LockScope } from "./cluster-target.ts";
+import { clusterTarget, connections, lockSettings, underLock, type LockScope } from "./cluster-target.ts";
 
 export type ArgoCdDeliveryConfig = Extract<ContinuousDeliveryConfig, { adapter: "argocd" }>;
 
@@ -54,6 +54,7 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
   };
   const timeoutSeconds = config.timeoutSeconds ?? 300;
   const lock = lockSettings(env, config.lockWaitSeconds);
+  const connect = connections(env);
   /** Applications a failed deploy did not write to: rollback() leaves those alone. */
   const untouched = new Set<string>();
   const ref = (name: string) => ({ group: GROUP, version: VERSION, namespace: settings.namespace, plural: PLURAL, name });
@@ -129,7 +130,7 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
 
     async deploy(request, work) {
       const target = clusterTarget(request.target, env);
-      const kube = await connect(target, env);
+      const kube = await connect(target);
       const name = applicationName(target);
       untouched.delete(name);
       return underLock(kube, scope(target), lock, work, async () => {
@@ -144,13 +145,13 @@ export function createArgoCdDelivery(config: ArgoCdDeliveryConfig, env: AdapterE
 
     async current(deployTarget) {
       const target = clusterTarget(deployTarget, env);
-      const app = await read(await connect(target, env), applicationName(target));
+      const app = await read(await connect(target), applicationName(target));
       return app === undefined ? undefined : stateOf(app);
     },
 
     async rollback(deployTarget, work) {
       const target = clusterTarget(deployTarget, env);
-      const kube = await connect(target, env);
+      const kube = await connect(target);
       return underLock(kube, scope(target), lock, work, async () => {
         const app = await read(kube, applicationName(target));
         if (app === undefined) return undefined;

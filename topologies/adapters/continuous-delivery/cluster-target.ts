@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { HarmonyError, type ClusterTarget, type DeployTarget, type WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
-import { connectKube, isConflict, isNotFound, kubeMessage, type Kube } from "../../kube/client.ts";
+import { connectKube, isConflict, isNotFound, kubeMessage, locationKey, type Kube } from "../../kube/client.ts";
 import { acquireLease, holderIdentity, leaseName, type HeldLease } from "../../kube/lease.ts";
 
 /** The cluster target with its kubeconfig resolved against the project directory. */
@@ -18,18 +18,14 @@ export function clusterTarget(target: DeployTarget, env: AdapterEnv): ClusterTar
   }
 }
 
-export async function connect(target: ClusterTarget, env: AdapterEnv): Promise<Kube> {
-  return connectKube({ ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), ...(target.context ? { context: target.context } : {}) }, env.env);
-}
-
 /** One connection per cluster for the life of an adapter: loading a kubeconfig each call costs. */
 export function connections(env: AdapterEnv): (target: ClusterTarget) => Promise<Kube> {
   const open = new Map<string, Promise<Kube>>();
   return (target) => {
-    const key = `${target.kubeconfig ?? ""}|${target.context ?? ""}`;
+    const key = locationKey(target);
     let found = open.get(key);
     if (found === undefined) {
-      found = connect(target, env);
+      found = connectKube({ ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}), ...(target.context ? { context: target.context } : {}) }, env.env);
       open.set(key, found);
       found.catch(() => open.delete(key));
     }

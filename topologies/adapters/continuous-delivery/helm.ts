@@ -16,7 +16,7 @@ import {
 } from "../../../capabilities/index.ts";
 import type { ContinuousDeliveryConfig } from "../../config.ts";
 import type { AdapterEnv } from "../../create.ts";
-import type { Kube } from "../../kube/client.ts";
+import { locationKey, type Kube } from "../../kube/client.ts";
 import { readReleases } from "../../kube/helm-release.ts";
 import { workloadsIn } from "../../kube/rollout-status.ts";
 import { STOP_QUIETLY, trackRollout, type TrackResult } from "../../kube/track.ts";
@@ -55,7 +55,7 @@ export function createHelmDelivery(config: HelmDeliveryConfig, env: AdapterEnv):
   const goodAfterFailure = new Map<string, number>();
   /** Releases whose last deploy failed before it held the deploy lock (it wrote nothing). */
   const neverLocked = new Set<string>();
-  const key = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}|${t.namespace}|${t.releaseName}`;
+  const key = (t: ClusterTarget) => `${locationKey(t)}|${t.namespace}|${t.releaseName}`;
 
   async function latest(kube: Kube, target: ClusterTarget): Promise<ReleaseState | undefined> {
     const history = await readReleases(kube, target.namespace, target.releaseName);

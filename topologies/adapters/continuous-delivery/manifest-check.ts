@@ -17,7 +17,7 @@
 import { parseAllDocuments } from "yaml";
 import { HarmonyError, type ClusterTarget, type DeployRequest, type WorkContext } from "../../../capabilities/index.ts";
 import type { AdapterEnv } from "../../create.ts";
-import type { Kube } from "../../kube/client.ts";
+import { locationKey, type Kube } from "../../kube/client.ts";
 import { clusterSchema, type ClusterSchema } from "../../kube/cluster-schema.ts";
 import type { ManifestValidator } from "../../kube/openapi-validation.ts";
 import type { ChartFetcher } from "./chart-fetch.ts";
@@ -66,10 +66,9 @@ export function manifestChecker(
 ): ManifestChecker {
   const schemas = new Map<string, Promise<ClusterSchema | undefined>>();
   const checks = new Map<string, Promise<ManifestCheck>>();
-  const clusterKey = (t: ClusterTarget) => `${t.kubeconfig ?? ""}|${t.context ?? ""}`;
 
   function schemaOf(target: ClusterTarget, work: WorkContext): Promise<ClusterSchema | undefined> {
-    let found = schemas.get(clusterKey(target));
+    let found = schemas.get(locationKey(target));
     if (found === undefined) {
       found = connect(target)
         .then((kube) => clusterSchema(kube, env.env))
@@ -77,7 +76,7 @@ export function manifestChecker(
           work.reporter.debug(`cannot read the schema of ${target.name}'s cluster (${error instanceof Error ? error.message : String(error)}): helm validates instead`);
           return undefined;
         });
-      schemas.set(clusterKey(target), found);
+      schemas.set(locationKey(target), found);
     }
     return found;
   }
@@ -123,7 +122,7 @@ export function manifestChecker(
 
   return (request, work) => {
     const t = clusterTarget(request.target, env);
-    const key = JSON.stringify([clusterKey(t), t.namespace, t.releaseName, request.chart.location, request.chart.digest, request.values]);
+    const key = JSON.stringify([locationKey(t), t.namespace, t.releaseName, request.chart.location, request.chart.digest, request.values]);
     let found = checks.get(key);
     if (found === undefined) {
       found = check(request, work);

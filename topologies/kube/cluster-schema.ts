@@ -9,10 +9,9 @@
  * revalidated with its ETag (a 304 costs a few milliseconds).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { HarmonyError } from "../../capabilities/index.ts";
-import { harmonyCacheDir } from "../cache-dir.ts";
+import { harmonyCacheDir, readCacheFile, writeCacheFile } from "../cache-dir.ts";
 import type { Kube } from "./client.ts";
 import { manifestValidator, type ManifestValidator, type OpenApiV2 } from "./openapi-validation.ts";
 
@@ -36,8 +35,7 @@ export interface ClusterSchema {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-async function getJson<T>(kube: Kube, path: string): Promise<T> {
-  const response = await kube.getRaw(path, { accept: "application/json" });
+async function jsonOf<T>(kube: Kube, path: string, response: Response): Promise<T> {
   if (response.status !== 200) {
     await response.body?.cancel();
     throw new HarmonyError("failed", `GET ${path} on ${kube.where} answered ${response.status}`);
@@ -45,50 +43,39 @@ async function getJson<T>(kube: Kube, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+const getJson = async <T>(kube: Kube, path: string): Promise<T> => jsonOf<T>(kube, path, await kube.getRaw(path, { accept: "application/json" }));
+
 export function serverValidatesFields(version: { major: string; minor: string }): boolean {
   const minor = Number.parseInt(version.minor, 10); // `20+` on some providers
   return Number(version.major) > 1 || (Number(version.major) === 1 && minor >= SERVER_VALIDATES_FROM_MINOR);
-}
-
-function readOrUndefined(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-/** Keeps the document for the next run; document first, ETag last, so no reader pairs a new ETag with an old document. */
-function store(file: string, text: string, etag: string): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-    writeFileSync(`${file}.etag.tmp`, etag);
-    renameSync(`${file}.etag.tmp`, `${file}.etag`);
-  } catch {
-    // a read-only home only costs the next run a download
-  }
 }
 
 /**
  * The document without its prose: descriptions are four fifths of it, and parsing the rest is what
  * every later run pays on the critical path.
  */
-function compact(doc: OpenApiV2): OpenApiV2 {
-  return JSON.parse(JSON.stringify({ definitions: doc.definitions }, (key, value: unknown) => (key === "description" && typeof value === "string" ? undefined : value))) as OpenApiV2;
+function compactText(doc: OpenApiV2): string {
+  return JSON.stringify({ definitions: doc.definitions }, (key, value: unknown) => (key === "description" && typeof value === "string" ? undefined : value));
 }
 
 async function download(kube: Kube, file: string | undefined, answered?: Response): Promise<OpenApiV2> {
   const response = answered ?? (await kube.getRaw("/openapi/v2", { accept: "application/json" }));
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new HarmonyError("failed", `GET /openapi/v2 on ${kube.where} answered ${response.status}`);
-  }
-  const doc = compact((await response.json()) as OpenApiV2);
+  const text = compactText(await jsonOf<OpenApiV2>(kube, "/openapi/v2", response));
   const etag = response.headers.get("etag");
-  if (file !== undefined && etag) store(file, JSON.stringify(doc), etag);
-  return doc;
+  if (file !== undefined && etag) {
+    // Document first, ETag last: no reader pairs a new ETag with an old document.
+    writeCacheFile(file, text);
+    writeCacheFile(`${file}.etag`, etag);
+  }
+  return JSON.parse(text) as OpenApiV2;
+}
+
+function parseOrUndefined(text: string | undefined): OpenApiV2 | undefined {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as OpenApiV2);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The OpenAPI v2 document, from the disk cache when the server says (by ETag) it has not changed. */
@@ -96,14 +83,12 @@ async function openApiDocument(kube: Kube, key: string, env: Env): Promise<OpenA
   const cache = harmonyCacheDir(env);
   const dir = cache === undefined ? undefined : join(cache, "openapi");
   const file = dir === undefined ? undefined : join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 24)}.json`);
-  const etag = file === undefined ? undefined : readOrUndefined(`${file}.etag`);
+  const etag = file === undefined ? undefined : readCacheFile(`${file}.etag`);
   if (file === undefined || etag === undefined) return download(kube, file);
   const response = await kube.getRaw("/openapi/v2", { accept: "application/json", "if-none-match": etag });
   if (response.status === 304) {
     await response.body?.cancel();
-    const cached = readOrUndefined(file);
-    if (cached !== undefined) return JSON.parse(cached) as OpenApiV2;
-    return download(kube, file);
+    return parseOrUndefined(readCacheFile(file)) ?? download(kube, file);
   }
   return download(kube, file, response);
 }

@@ -3,9 +3,9 @@
  * about 50 ms on the critical path of every release. The answer is keyed by the binary's identity
  * on disk (device, inode, size, modification time), so an upgraded or replaced helm is asked again.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { harmonyCacheDir } from "../../cache-dir.ts";
+import { harmonyCacheDir, readCacheFile, writeCacheFile } from "../../cache-dir.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Remembered = Record<string, { readonly id: string; readonly version: string }>;
@@ -26,9 +26,9 @@ function fileOf(env: Env): string | undefined {
 
 function readAll(file: string): Remembered {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Remembered;
+    return JSON.parse(readCacheFile(file) ?? "{}") as Remembered;
   } catch {
-    return {};
+    return {}; // torn by hand: asked again, and rewritten
   }
 }
 
@@ -44,13 +44,5 @@ export function rememberHelmVersion(bin: string, version: string, env: Env): voi
   const file = fileOf(env);
   const id = identity(bin);
   if (file === undefined || id === undefined) return;
-  try {
-    mkdirSync(join(file, ".."), { recursive: true });
-    const all = { ...readAll(file), [bin]: { id, version } };
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(all));
-    renameSync(tmp, file);
-  } catch {
-    // a read-only cache only means asking helm next time
-  }
+  writeCacheFile(file, JSON.stringify({ ...readAll(file), [bin]: { id, version } }));
 }

@@ -37,17 +37,22 @@ async function lookupChart(helm: HelmPart, registry: RegistryPart): Promise<Depl
   return { name: "lookup-fixture", version: "5.0.0", location: `oci://${registry.host}/charts/lookup-fixture`, digest, access: { plainHttp: true } };
 }
 
+/** A helm 3 adapter, a target `name` in `namespace` on the world's cluster, and a recording work context. */
+async function scenario(name: string, namespace: string) {
+  const helm = await world.helm(3);
+  const registry = await world.registry();
+  const kube = await world.kube();
+  const target: ClusterTarget = { kind: "cluster", name, kubeconfig: kube.kubeconfig, context: kube.context, namespace, releaseName: "web" };
+  const cd = createHelmDelivery({ adapter: "helm", helmVersion: 3, timeoutSeconds: 120 }, helmEnv(helm));
+  return { helm, registry, kube, target, cd, work: recordingWork(), image: await imageValues(registry) };
+}
+
 describe("the check before a helm deploy (real cluster, helm 3)", () => {
   test.skipIf(!ready())(
     "a render that needs lookup fails outside the cluster: the deploy goes on and helm validates, as it always did",
     async () => {
-      const helm = await world.helm(3);
-      const registry = await world.registry();
-      const kube = await world.kube();
-      const target: ClusterTarget = { kind: "cluster", name: "staging", kubeconfig: kube.kubeconfig, context: kube.context, namespace: "deploy-lookup", releaseName: "web" };
-      const cd = createHelmDelivery({ adapter: "helm", helmVersion: 3, timeoutSeconds: 120 }, helmEnv(helm));
-      const work = recordingWork();
-      const request = { app: "web", version: "5.0.0", target, chart: await lookupChart(helm, registry), values: { image: await imageValues(registry), port: world.freePort() } };
+      const { helm, registry, kube, target, cd, work, image } = await scenario("staging", "deploy-lookup");
+      const request = { app: "web", version: "5.0.0", target, chart: await lookupChart(helm, registry), values: { image, port: world.freePort() } };
       expect(await cd.check!([request], work)).toEqual([]);
       expect(work.lines.some((l) => /helm template for staging failed \(.*nil pointer.*\): helm validates instead/.test(l))).toBe(true);
       expect(await cd.deploy(request, work)).toEqual({ revision: 1, chartVersion: "5.0.0", status: "deployed" });
@@ -62,14 +67,9 @@ describe("the check before a helm deploy (real cluster, helm 3)", () => {
   test.skipIf(!ready())(
     "a chart the cluster would refuse is reported per target with its template and path, and nothing is written",
     async () => {
-      const helm = await world.helm(3);
-      const registry = await world.registry();
-      const kube = await world.kube();
-      const target: ClusterTarget = { kind: "cluster", name: "production", kubeconfig: kube.kubeconfig, context: kube.context, namespace: "deploy-refused", releaseName: "web" };
-      const cd = createHelmDelivery({ adapter: "helm", helmVersion: 3, timeoutSeconds: 120 }, helmEnv(helm));
-      const work = recordingWork();
+      const { helm, registry, target, cd, work, image } = await scenario("production", "deploy-refused");
       // A map where the schema wants a list: the render succeeds, the cluster would refuse it.
-      const request = { app: "web", version: "1.0.0", target, chart: await publishedChart(helm, registry, "1.0.0"), values: { image: await imageValues(registry), port: world.freePort(), command: { not: "a list" } } };
+      const request = { app: "web", version: "1.0.0", target, chart: await publishedChart(helm, registry, "1.0.0"), values: { image, port: world.freePort(), command: { not: "a list" } } };
       const problems = await cd.check!([request], work);
       expect(problems.length).toBeGreaterThan(0);
       expect(problems[0]).toMatch(/^production: deploy-fixture\/templates\/deployment\.yaml: Deployment web: spec\.template\.spec\.containers\[0\]\..*invalid type/);

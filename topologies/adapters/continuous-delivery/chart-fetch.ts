@@ -22,8 +22,7 @@ function ociParts(location: string): { host: string; repository: string } | unde
   return match ? { host: match[1]!, repository: match[2]! } : undefined;
 }
 
-async function download(chart: DeployableChart, env: AdapterEnv, work: WorkContext): Promise<Uint8Array> {
-  const parts = ociParts(chart.location)!;
+async function download(chart: DeployableChart, parts: { host: string; repository: string }, env: AdapterEnv, work: WorkContext): Promise<Uint8Array> {
   const access = chartAccess(chart, env.env);
   const { client } = connect(
     {
@@ -47,11 +46,12 @@ async function download(chart: DeployableChart, env: AdapterEnv, work: WorkConte
 export function chartFetcher(env: AdapterEnv): ChartFetcher {
   const fetched = new Map<string, Promise<Uint8Array | undefined>>();
   return (chart, work) => {
-    if (ociParts(chart.location) === undefined) return Promise.resolve(undefined);
+    const parts = ociParts(chart.location);
+    if (parts === undefined) return Promise.resolve(undefined);
     const key = `${chart.location}@${chart.digest}`;
     let found = fetched.get(key);
     if (found === undefined) {
-      found = download(chart, env, work).catch((error: unknown) => {
+      found = download(chart, parts, env, work).catch((error: unknown) => {
         if (work.signal.aborted) throw error;
         work.reporter.debug(`fetching ${key} failed (${error instanceof Error ? error.message : String(error)}); helm pulls it instead`);
         fetched.delete(key);

@@ -81,8 +81,7 @@ export function manifestChecker(
     return found;
   }
 
-  async function check(request: DeployRequest, work: WorkContext): Promise<ManifestCheck> {
-    const target = clusterTarget(request.target, env);
+  async function check(request: DeployRequest, target: ClusterTarget, work: WorkContext): Promise<ManifestCheck> {
     const fetching = fetchChart(request.chart, work); // meanwhile: it does not depend on the cluster
     fetching.catch(() => undefined); // only an interruption rejects, and the deploy reports that
     const schema = await schemaOf(target, work);
@@ -125,7 +124,7 @@ export function manifestChecker(
     const key = JSON.stringify([locationKey(t), t.namespace, t.releaseName, request.chart.location, request.chart.digest, request.values]);
     let found = checks.get(key);
     if (found === undefined) {
-      found = check(request, work);
+      found = check(request, t, work);
       checks.set(key, found);
       found.catch(() => checks.delete(key)); // interrupted: a later call tries again
     }
